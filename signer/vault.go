@@ -1,0 +1,225 @@
+package signer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"localsigner/signer/internal/vault"
+	"localsigner/signer/keys"
+)
+
+// Vault errors, the same values as the internal vault's so errors.Is works
+// on anything a Vault method returns.
+var (
+	ErrWrongPassphrase    = vault.ErrWrongPassphrase    // the passphrase does not open the vault
+	ErrBackoff            = vault.ErrBackoff            // too soon after repeated wrong passphrases; see BackoffError
+	ErrLocked             = vault.ErrLocked             // the operation needs an unlocked vault
+	ErrNotInitialized     = vault.ErrNotInitialized     // no vault in the data directory yet
+	ErrAlreadyInitialized = vault.ErrAlreadyInitialized // Init on an existing vault
+	ErrNoKey              = vault.ErrNoKey              // no key stored for that chain, account and role
+	ErrCorrupt            = vault.ErrCorrupt            // unreadable vault data; see CorruptError
+	ErrEmptyPassphrase    = vault.ErrEmptyPassphrase    // an empty passphrase was given
+	ErrInvalidAccount     = vault.ErrInvalidAccount     // the account name breaks Hive's rules
+	ErrInvalidRole        = vault.ErrInvalidRole        // not owner, active, posting or memo
+	ErrUnknownChain       = vault.ErrUnknownChain       // not a chain the vault keeps keys for
+	ErrBackendMismatch    = vault.ErrBackendMismatch    // opened with another backend than Init recorded
+)
+
+// CorruptError names a vault file (or keychain item) that cannot be read;
+// the vault leaves its bytes untouched.
+type CorruptError = vault.CorruptError
+
+// BackoffError says how long to wait before the next unlock attempt.
+type BackoffError = vault.BackoffError
+
+// Vault backends for VaultOptions.Backend.
+const (
+	VaultBackendFile     = string(vault.BackendFile)     // files in the data directory (default)
+	VaultBackendKeychain = string(vault.BackendKeychain) // the OS keychain (Secret Service, macOS Keychain, Windows Credential Manager)
+)
+
+// KDFParams are the Argon2id work factors of the vault's passphrase. The
+// zero value means the strong default (256 MiB, 3 passes, 4 lanes).
+type KDFParams struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// VaultOptions configure OpenVault. The zero value is the production
+// setting.
+type VaultOptions struct {
+	// Backend is "" (what the vault was created with, else file),
+	// VaultBackendFile or VaultBackendKeychain. Exactly the named backend
+	// is used; there is no fall-back to another.
+	Backend string
+	// AutoLock locks the vault after this long without use; 0 = never.
+	AutoLock time.Duration
+	// KDF lowers or raises the passphrase's Argon2id cost for Init and
+	// ChangePassphrase. Leave it zero outside tests.
+	KDF KDFParams
+}
+
+// KeyInfo describes one stored key; it never carries the private key.
+type KeyInfo struct {
+	Chain     string
+	Account   string
+	Role      string // owner, active, posting or memo
+	PublicKey keys.PublicKey
+}
+
+// Vault is the encrypted key store as the rest of the program sees it: it
+// signs and describes keys but never hands them out. It is safe for
+// concurrent use.
+type Vault struct {
+	v *vault.Vault
+}
+
+// OpenVault opens (without unlocking) the vault in dataDir, creating its
+// directory if needed. Whether a vault exists there is told by Exists.
+func OpenVault(dataDir string, opts VaultOptions) (*Vault, error) {
+	v, err := vault.Open(dataDir, vault.Options{
+		Backend:  vault.Backend(opts.Backend),
+		AutoLock: opts.AutoLock,
+		KDF:      vault.KDFParams(opts.KDF),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Vault{v: v}, nil
+}
+
+// VaultChains lists the chain names the vault keeps keys for.
+func VaultChains() []string { return slices.Clone(vault.Chains) }
+
+// Backend reports where the vault stores its items: "file" or "keychain".
+func (v *Vault) Backend() string { return string(v.v.Backend()) }
+
+// Exists reports whether the vault has been initialized.
+func (v *Vault) Exists() (bool, error) { return v.v.Exists() }
+
+// Init creates an empty vault under passphrase and leaves it unlocked. The
+// caller owns passphrase and should clear it.
+func (v *Vault) Init(passphrase []byte) error { return v.v.Init(passphrase) }
+
+// Unlock decrypts the keys into memory. A wrong passphrase gives
+// ErrWrongPassphrase; after several, attempts are refused for a while with a
+// *BackoffError, across restarts. Records that could not be read are listed
+// by Damaged. The caller owns passphrase and should clear it.
+func (v *Vault) Unlock(passphrase []byte) error { return v.v.Unlock(passphrase) }
+
+// Lock wipes the decrypted keys from memory.
+func (v *Vault) Lock() { v.v.Lock() }
+
+// Locked reports whether the vault is locked.
+func (v *Vault) Locked() bool { return v.v.Locked() }
+
+// Damaged lists the key records the last Unlock could not read, each a
+// *CorruptError naming its file.
+func (v *Vault) Damaged() []error { return v.v.Damaged() }
+
+// ChangePassphrase replaces the passphrase in one atomic write: after a crash
+// the old or the new one opens the vault. The caller owns both slices.
+func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
+	return v.v.ChangePassphrase(oldPass, newPass)
+}
+
+// AddWIF stores a WIF private key for one role of an account, replacing the
+// key stored for that role, and returns its public key so the caller can
+// compare it with the chain (see CheckAccount).
+func (v *Vault) AddWIF(chain, account, role, wif string) (KeyInfo, error) {
+	k, err := v.v.AddWIF(chain, account, role, wif)
+	return KeyInfo(k), err
+}
+
+// AddMasterPassword derives and stores the keys of all four roles from an
+// account's master password, as Hive wallets derive them.
+func (v *Vault) AddMasterPassword(chain, account, password string) ([]KeyInfo, error) {
+	ks, err := v.v.AddMasterPassword(chain, account, password)
+	return convertInfos(ks), err
+}
+
+// Remove deletes the key of one role, or every role of the account when role
+// is "". ErrNoKey if there was nothing to remove.
+func (v *Vault) Remove(chain, account, role string) error { return v.v.Remove(chain, account, role) }
+
+// List describes every stored key, sorted by chain, account and role.
+func (v *Vault) List() ([]KeyInfo, error) {
+	ks, err := v.v.List()
+	return convertInfos(ks), err
+}
+
+// PublicKey returns the public key stored for one role of an account.
+func (v *Vault) PublicKey(chain, account, role string) (keys.PublicKey, error) {
+	return v.v.PublicKey(chain, account, role)
+}
+
+// Sign signs a transaction digest with the key of one role of an account.
+func (v *Vault) Sign(chain, account, role string, digest [32]byte) (keys.Signature, error) {
+	return v.v.Sign(chain, account, role, digest)
+}
+
+func convertInfos(ks []vault.KeyInfo) []KeyInfo {
+	if ks == nil {
+		return nil
+	}
+	out := make([]KeyInfo, len(ks))
+	for i, k := range ks {
+		out[i] = KeyInfo(k)
+	}
+	return out
+}
+
+// AccountKeys is what CheckAccount needs from a node client: the public keys
+// each role of an account holds on chain (the key_auths of owner, active and
+// posting, and the memo key), keyed by role.
+type AccountKeys interface {
+	AccountKeys(ctx context.Context, chain, account string) (map[string][]keys.PublicKey, error)
+}
+
+// KeyMismatch is a warning: a stored key is not among the keys its role
+// holds on chain, so it cannot sign for that role (the account's keys were
+// changed, or the wrong key or password was imported).
+type KeyMismatch struct {
+	KeyInfo
+	OnChain []keys.PublicKey
+}
+
+// String is the warning to show the user; it names no secret.
+func (m KeyMismatch) String() string {
+	return fmt.Sprintf("%s/%s: the stored %s key is not one of the account's %d on-chain %s keys",
+		m.Chain, m.Account, m.Role, len(m.OnChain), m.Role)
+}
+
+// CheckAccount compares the keys stored for an account with those it holds
+// on chain and returns one KeyMismatch per stored key that does not match.
+// Mismatches are warnings, not errors: the key stays in the vault. It needs
+// the vault unlocked.
+func (v *Vault) CheckAccount(ctx context.Context, src AccountKeys, chain, account string) ([]KeyMismatch, error) {
+	all, err := v.List()
+	if err != nil {
+		return nil, err
+	}
+	var mine []KeyInfo
+	for _, k := range all {
+		if k.Chain == chain && k.Account == account {
+			mine = append(mine, k)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, fmt.Errorf("%w: %s/%s", ErrNoKey, chain, account)
+	}
+	onChain, err := src.AccountKeys(ctx, chain, account)
+	if err != nil {
+		return nil, fmt.Errorf("on-chain keys of %s: %w", account, err)
+	}
+	var out []KeyMismatch
+	for _, k := range mine {
+		if !slices.Contains(onChain[k.Role], k.PublicKey) {
+			out = append(out, KeyMismatch{KeyInfo: k, OnChain: onChain[k.Role]})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,83 @@
+package signer
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"localsigner/internal/vectors"
+	"localsigner/signer/internal/privkey"
+	"localsigner/signer/keys"
+)
+
+// fakeChain is a hand-written AccountKeys returning fixed on-chain keys.
+type fakeChain map[string][]keys.PublicKey
+
+func (f fakeChain) AccountKeys(_ context.Context, chain, account string) (map[string][]keys.PublicKey, error) {
+	if account != "alice" {
+		return nil, errors.New("unknown account")
+	}
+	return f, nil
+}
+
+var _ AccountKeys = fakeChain(nil)
+
+func TestVaultFacade(t *testing.T) {
+	kv, err := vectors.LoadKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := kv.Login[0].Password
+	v, err := OpenVault(t.TempDir(), VaultOptions{KDF: KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Lock()
+	if v.Backend() != VaultBackendFile {
+		t.Fatalf("default backend %q", v.Backend())
+	}
+	if err := v.Unlock([]byte("pw")); !errors.Is(err, ErrNotInitialized) {
+		t.Fatalf("Unlock before Init: %v", err)
+	}
+	if err := v.Init([]byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	infos, err := v.AddMasterPassword("hive", "alice", password)
+	if err != nil || len(infos) != 4 {
+		t.Fatalf("AddMasterPassword: %v, %d keys", err, len(infos))
+	}
+
+	// On chain, posting was changed to another key; the others match.
+	other, _ := privkey.FromSeed("some other key")
+	onChain := fakeChain{}
+	for _, k := range infos {
+		onChain[k.Role] = []keys.PublicKey{k.PublicKey}
+	}
+	onChain["posting"] = []keys.PublicKey{other.PublicKey()}
+	mm, err := v.CheckAccount(context.Background(), onChain, "hive", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mm) != 1 || mm[0].Role != "posting" || mm[0].OnChain[0] != other.PublicKey() {
+		t.Fatalf("mismatches = %v", mm)
+	}
+	if _, err := v.CheckAccount(context.Background(), onChain, "hive", "bobby"); !errors.Is(err, ErrNoKey) {
+		t.Fatalf("CheckAccount without keys: %v", err)
+	}
+
+	digest := [32]byte{1, 2, 3}
+	sig, err := v.Sign("hive", "alice", "active", digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Verify(infos[1].PublicKey, digest, sig); err != nil {
+		t.Fatal(err)
+	}
+	v.Lock()
+	if _, err := v.Sign("hive", "alice", "active", digest); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Sign when locked: %v", err)
+	}
+	if _, err := OpenVault(t.TempDir(), VaultOptions{Backend: "floppy"}); err == nil {
+		t.Fatal("unknown backend accepted")
+	}
+}
