@@ -41,7 +41,7 @@ FUZZTIME ?= 20s
 # hidden folders and node_modules.
 FIND_GO := find . \( -name testdata -o -name node_modules -o -name '.?*' \) -prune -o -name '*.go' -type f -print
 
-.PHONY: deps deps-run deps-test build run test fuzz bench clean
+.PHONY: deps deps-run deps-test build run test fuzz bench bench-compare clean
 
 ## deps: install every Debian package any target needs (missing ones only).
 deps:
@@ -107,6 +107,10 @@ fuzz: deps-run
 ## bench: run every benchmark once, with allocations.
 bench: deps-run
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## bench-compare: signing benchmarks beside @hiveio/dhive (installed from npm into a temp dir).
+bench-compare: deps-run
+	scripts/bench-compare.sh
 
 ## clean: remove what the build and tests leave in the tree (never the shared Go cache).
 clean:

@@ -23,21 +23,26 @@ echo "running dhive (ITERATIONS=$ITERATIONS)..." >&2
 dh=$(NODE_PATH="$tmp/node_modules" ITERATIONS=$ITERATIONS node scripts/bench-dhive.js)
 
 ns() { awk -v n="Benchmark$1-" 'index($1, n) == 1 { print $3 }' "$tmp/go.txt"; }
-allocs() { awk -v n="Benchmark$1-" 'index($1, n) == 1 { print $7 }' "$tmp/go.txt"; }
+allocs() { awk -v n="Benchmark$1-" 'index($1, n) == 1 { for (i = 4; i < NF; i++) if ($(i+1) == "allocs/op") print $i }' "$tmp/go.txt"; }
+metric() { awk -v n="Benchmark$1-" -v m="$2" 'index($1, n) == 1 { for (i = 4; i < NF; i++) if ($(i+1) == m) print $i }' "$tmp/go.txt"; }
 js() { node -e "console.log(Math.round(JSON.parse(process.argv[1])['$1']))" "$dh"; }
 us() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1000 }'; }
 
 bare=$(ns BareSignCompact); canon=$(ns SignCanonical); vote=$(ns SignVoteTx); five=$(ns SignFiveOpTx)
 dbare=$(js bare_sign_ns); dvote=$(js vote_tx_ns); dfive=$(js five_op_tx_ns)
+attempts=$(metric SignCanonical attempts/op)
+ratio() { awk -v v="$1" -v a="$attempts" -v b="$bare" 'BEGIN { printf "%.2f", v / (a * b) }'; }
 native=$(node -e "console.log(JSON.parse(process.argv[1]).native ? 'native libsecp256k1' : 'pure-JS elliptic')" "$dh")
 
 {
   echo "| work | Localsigner (Go) | allocs/op | dhive $DHIVE_VERSION ($native) |"
   echo "|---|---|---|---|"
   echo "| bare secp256k1 sign (one attempt) | $(us "$bare") µs | $(allocs BareSignCompact) | $(us "$dbare") µs |"
-  echo "| canonical sign of a 32-byte digest | $(us "$canon") µs | $(allocs SignCanonical) | – |"
+  echo "| canonical sign of a 32-byte digest ($attempts nonce attempts on average) | $(us "$canon") µs | $(allocs SignCanonical) | – |"
   echo "| serialize + digest + sign, 1 vote | $(us "$vote") µs | $(allocs SignVoteTx) | $(us "$dvote") µs |"
   echo "| serialize + digest + sign, 5 operations | $(us "$five") µs | $(allocs SignFiveOpTx) | $(us "$dfive") µs |"
+  echo
+  echo "Cost against (attempts × bare sign): canonical sign $(ratio "$canon"), 1 vote $(ratio "$vote"), 5 operations $(ratio "$five")."
   echo
   echo "Machine: $(nproc) cores, $(go version | awk '{print $3}'), node $(node --version); $(date -u +%Y-%m-%d)."
 } | tee bench-results.md

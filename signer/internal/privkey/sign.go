@@ -27,7 +27,12 @@ var ErrSignFailed = errors.New("could not produce a canonical signature")
 // not canonical is abandoned before s is computed, which saves the modular
 // inverse and multiplications on about half of all attempts.
 func (p *PrivateKey) Sign(digest [32]byte) (keys.Signature, error) {
-	var sig keys.Signature
+	sig, _, err := p.sign(digest)
+	return sig, err
+}
+
+// sign is Sign that also reports how many nonces it tried, for benchmarks.
+func (p *PrivateKey) sign(digest [32]byte) (sig keys.Signature, attempts int, err error) {
 	var keyBytes [32]byte
 	p.k.Key.PutBytesUnchecked(keyBytes[:])
 	defer clear(keyBytes[:])
@@ -44,10 +49,10 @@ func (p *PrivateKey) Sign(digest [32]byte) (keys.Signature, error) {
 		ok := signWithNonce(&sig, &p.k.Key, k, &e)
 		k.Zero()
 		if ok {
-			return sig, nil
+			return sig, attempt, nil
 		}
 	}
-	return sig, ErrSignFailed
+	return sig, maxSignAttempts, ErrSignFailed
 }
 
 // signWithNonce computes one ECDSA signature with nonce k and writes it to
