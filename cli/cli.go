@@ -59,7 +59,20 @@ var commands = map[string]command{
 	"keys":    {"vault keys: add, ls, rm", runKeys},
 	"passwd":  {"change the vault passphrase", runPasswd},
 	"tx":      {"offline transactions: digest, sign", runTx},
+	"devnet":  {"run the local development chain (Hive or Peerplays dialect)", runDevnet},
 	"version": {"print the version", runVersion},
+
+	// The local dapp server and the commands that drive it (serve.go, admin.go).
+	"serve":     {"run the local dapp server without the desktop app", runServe},
+	"unlock":    {"unlock the running Localsigner's vault", runUnlock},
+	"lock":      {"lock the running Localsigner's vault", runLock},
+	"approvals": {"list dapp requests waiting for approval", runApprovals},
+	"approve":   {"approve a pending dapp request", runApprove},
+	"deny":      {"deny a pending dapp request", runDeny},
+	"grants":    {"list what dapps have been granted", runGrants},
+	"revoke":    {"revoke everything a dapp was granted", runRevoke},
+	"apps":      {"registered apps (own scripts): add, ls, rm", runApps},
+	"log":       {"show the audit log", runLog},
 }
 
 // Version is set at build time with -ldflags "-X localsigner/cli.Version=…".
@@ -161,8 +174,7 @@ func newFlagSet(env Env, name, synopsis string) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string, positional int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return flag.ErrHelp
+			return flag.ErrHelp // the flag package has already printed the usage
 		}
 		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
 	}

@@ -1,0 +1,362 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"localsigner/localapi/admin"
+)
+
+// The commands in this file talk to a running Localsigner (serve --headless
+// or the desktop app) through its admin socket in the data directory.
+
+// adminFlags registers --data-dir (and, for listings, --json).
+func adminFlags(env Env, name, synopsis string, listing bool) (*flag.FlagSet, *string, *bool) {
+	fs := newFlagSet(env, name, synopsis)
+	dataDir := fs.String("data-dir", "", "data directory (default $"+envDataDir+", else the OS config dir)")
+	asJSON := new(bool)
+	if listing {
+		fs.BoolVar(asJSON, "json", false, "print one JSON document instead of a table")
+	}
+	return fs, dataDir, asJSON
+}
+
+// parseMixed parses flags that may come before or after positional
+// arguments ("approve ID --account alice") and checks the positional count.
+func parseMixed(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, -1); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != positional {
+		return nil, fmt.Errorf("%w: %s takes %d argument(s)", errUsage, fs.Name(), positional)
+	}
+	return pos, nil
+}
+
+func adminClient(dataDir string) (*admin.Client, error) {
+	dir, err := DataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return admin.NewClient(dir), nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runUnlock(env Env, args []string) error {
+	fs, vf := newVaultFlagSet(env, "localsigner unlock", "[--data-dir DIR] [--passphrase-file FILE]")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := adminClient(vf.dataDir)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Status(); err != nil {
+		return err // not running: say so before asking for the passphrase
+	}
+	p, err := passphrase(vf.passFile, envPassphrase, "vault passphrase", false)
+	if err != nil {
+		return err
+	}
+	defer clear(p)
+	return c.Unlock(p)
+}
+
+func runLock(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner lock", "[--data-dir DIR]", false)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	return c.Lock()
+}
+
+func runApprovals(env Env, args []string) error {
+	fs, dataDir, asJSON := adminFlags(env, "localsigner approvals", "[--data-dir DIR] [--json]", true)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	ps, err := c.Approvals()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, ps)
+	}
+	if len(ps) == 0 {
+		fmt.Fprintln(env.Stdout, "no pending requests")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE")
+	for _, p := range ps {
+		var note []string
+		if p.FirstTime {
+			note = append(note, "new dapp")
+		}
+		if p.NeedsImplicitOptIn {
+			note = append(note, "implicit flow: approve with --implicit")
+		}
+		client := p.ClientID
+		if p.ClientName != "" {
+			client += " (" + p.ClientName + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Origin, client, strings.Join(p.RequestedScopes, ","),
+			orDash(p.Account), strings.Join(note, "; "))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func runApprove(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner approve", "ID [--scopes a,b] [--account NAME] [--implicit] [--data-dir DIR]", false)
+	scopes := fs.String("scopes", "", "grant only these scopes (comma-separated; default: all requested)")
+	account := fs.String("account", "", "account to act for (default: the dapp's hint, or the only account)")
+	implicit := fs.Bool("implicit", false, "allow this dapp the implicit flow (token in the redirect URL)")
+	pos, err := parseMixed(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	var sc []string
+	if *scopes != "" {
+		sc = strings.FieldsFunc(*scopes, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	return c.Approve(pos[0], sc, *account, *implicit)
+}
+
+func runDeny(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner deny", "ID [--data-dir DIR]", false)
+	pos, err := parseMixed(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	return c.Deny(pos[0])
+}
+
+func runGrants(env Env, args []string) error {
+	fs, dataDir, asJSON := adminFlags(env, "localsigner grants", "[--data-dir DIR] [--json]", true)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	gs, err := c.Grants()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, gs)
+	}
+	if len(gs) == 0 {
+		fmt.Fprintln(env.Stdout, "no grants")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT")
+	for _, g := range gs {
+		exp := "-"
+		if !g.ExpiresAt.IsZero() {
+			exp = g.ExpiresAt.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,
+			strings.Join(g.Scopes, ","), g.Tokens, exp, g.ID)
+	}
+	return tw.Flush()
+}
+
+func runRevoke(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner revoke", "CLIENT_ID [--data-dir DIR]", false)
+	pos, err := parseMixed(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	n, err := c.Revoke(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "revoked %d grant(s) of %s\n", n, pos[0])
+	return nil
+}
+
+func runApps(env Env, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: apps needs a subcommand: add, ls or rm", errUsage)
+	}
+	switch args[0] {
+	case "add":
+		return runAppsAdd(env, args[1:])
+	case "ls":
+		return runAppsLs(env, args[1:])
+	case "rm":
+		return runAppsRm(env, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.Stdout, "Usage:")
+		fmt.Fprintln(env.Stdout, "  localsigner apps add NAME --scopes a,b [--redirect-uri URI]... [--implicit] [--account NAME] [--json]")
+		fmt.Fprintln(env.Stdout, "  localsigner apps ls [--json]")
+		fmt.Fprintln(env.Stdout, "  localsigner apps rm ID")
+		return nil
+	}
+	return fmt.Errorf("%w: unknown apps subcommand %q (add, ls or rm)", errUsage, args[0])
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func runAppsAdd(env Env, args []string) error {
+	fs, dataDir, asJSON := adminFlags(env, "localsigner apps add", "NAME --scopes a,b [--redirect-uri URI]... [--implicit] [--account NAME] [--json]", true)
+	scopes := fs.String("scopes", "", "scopes the app may be granted (comma-separated; required)")
+	var redirects stringList
+	fs.Var(&redirects, "redirect-uri", "redirect URI for the authorization code flow (repeatable)")
+	implicit := fs.Bool("implicit", false, "allow the implicit flow (token in the redirect; needs --redirect-uri)")
+	account := fs.String("account", "", "account client_credentials tokens act for")
+	pos, err := parseMixed(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if *scopes == "" {
+		return fmt.Errorf("%w: apps add needs --scopes", errUsage)
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	r, err := c.AddApp(admin.AddAppArgs{Name: pos[0], Scopes: strings.ReplaceAll(*scopes, ",", " "),
+		RedirectURIs: redirects, Implicit: *implicit, Account: *account})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, struct {
+			ID     string `json:"client_id"`
+			Secret string `json:"client_secret"`
+		}{r.App.ID, r.Secret})
+	}
+	fmt.Fprintf(env.Stdout, "client_id:     %s\nclient_secret: %s\n", r.App.ID, r.Secret)
+	fmt.Fprintln(env.Stderr, "The secret is shown only this once; Localsigner keeps only its hash.")
+	return nil
+}
+
+func runAppsLs(env Env, args []string) error {
+	fs, dataDir, asJSON := adminFlags(env, "localsigner apps ls", "[--data-dir DIR] [--json]", true)
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	cs, err := c.Clients()
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ID           string   `json:"client_id"`
+		Name         string   `json:"name,omitempty"`
+		Kind         string   `json:"kind"`
+		RedirectURIs []string `json:"redirect_uris,omitempty"`
+		Scopes       []string `json:"scopes,omitempty"`
+		Account      string   `json:"account,omitempty"`
+		Implicit     bool     `json:"implicit,omitempty"`
+	}
+	rows := []row{}
+	for _, x := range cs {
+		rows = append(rows, row{x.ID, x.Name, string(x.Kind), x.RedirectURIs, x.Scopes, x.Account, x.Implicit})
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, rows)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT\tKIND\tNAME\tREDIRECT URIS\tSCOPES\tACCOUNT")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, orDash(r.Name), orDash(strings.Join(r.RedirectURIs, " ")),
+			orDash(strings.Join(r.Scopes, ",")), orDash(r.Account))
+	}
+	return tw.Flush()
+}
+
+func runAppsRm(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner apps rm", "ID [--data-dir DIR]", false)
+	pos, err := parseMixed(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	return c.RemoveApp(pos[0])
+}
+
+func runLog(env Env, args []string) error {
+	fs, dataDir, asJSON := adminFlags(env, "localsigner log", "[-n N] [--data-dir DIR] [--json]", true)
+	n := fs.Int("n", 50, "show the newest N events (0: all)")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return err
+	}
+	ev, err := c.Log(*n)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, ev)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tEVENT\tCLIENT\tACCOUNT\tSCOPES\tDETAIL")
+	for _, e := range ev {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Type, orDash(e.ClientID),
+			orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), e.Detail)
+	}
+	return tw.Flush()
+}

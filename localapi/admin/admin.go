@@ -1,0 +1,113 @@
+// Package admin is the control channel between a running Localsigner and
+// its command line: a Unix socket (mode 0600) in the data directory, never
+// the TCP port, so that no web page can reach it. It carries unlocking and
+// locking, the approval queue, grants, app registration and the audit log.
+//
+// The protocol is one JSON request per connection, answered by one JSON
+// response, then the connection closes:
+//
+//	→ {"op":"approve","args":{"id":"1a2b3c4d","account":"alice"}}
+//	← {"ok":true,"result":null}
+//	← {"ok":false,"error":"no pending request with that id"}
+//
+// Ops and their args and results are the methods of Client. On Windows the
+// socket is an AF_UNIX socket too (Windows 10 and later), not a named pipe.
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+)
+
+// SocketName is the socket's file name in the data directory.
+const SocketName = "admin.sock"
+
+// maxMessage bounds one request or response line.
+const maxMessage = 1 << 20
+
+// Backend is what the channel operates on; *localapi.Server implements it.
+type Backend interface {
+	Status() localapi.Status
+	Unlock(passphrase []byte) error
+	Lock() error
+	Pending() []localapi.ApprovalRequest
+	Decide(id string, d localapi.Decision) error
+	Grants() ([]authz.GrantInfo, error)
+	Clients() ([]authz.Client, error)
+	RevokeClient(id string) (int, error)
+	AddApp(spec authz.AppSpec) (*authz.Client, string, error)
+	RemoveApp(id string) error
+	Audit(limit int) ([]authz.Event, error)
+	Introspect(token string) (*authz.Introspection, error)
+}
+
+var _ Backend = (*localapi.Server)(nil)
+
+// ErrNotRunning means nothing listens on the socket.
+var ErrNotRunning = errors.New("localsigner is not running (start it with 'localsigner serve --headless' or the desktop app)")
+
+// request and response are the wire messages.
+type request struct {
+	Op   string          `json:"op"`
+	Args json.RawMessage `json:"args,omitempty"`
+}
+
+type response struct {
+	OK     bool            `json:"ok"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
+}
+
+// Argument and result types of the ops.
+
+// UnlockArgs carries the passphrase; it is never logged.
+type UnlockArgs struct {
+	Passphrase []byte `json:"passphrase"`
+}
+
+// DecideArgs answers a pending request: Approve false denies.
+type DecideArgs struct {
+	ID            string   `json:"id"`
+	Approve       bool     `json:"approve"`
+	Scopes        []string `json:"scopes,omitempty"`
+	Account       string   `json:"account,omitempty"`
+	AllowImplicit bool     `json:"allow_implicit,omitempty"`
+}
+
+// IDArgs names a client, app or request.
+type IDArgs struct {
+	ID string `json:"id"`
+}
+
+// RevokeResult says how many grants a revoke ended.
+type RevokeResult struct {
+	Revoked int `json:"revoked"`
+}
+
+// AddAppArgs registers an app.
+type AddAppArgs struct {
+	Name         string   `json:"name"`
+	Scopes       string   `json:"scopes"`
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	Implicit     bool     `json:"implicit,omitempty"`
+	Account      string   `json:"account,omitempty"`
+}
+
+// AddAppResult is the new app and its secret, shown once.
+type AddAppResult struct {
+	App    authz.Client `json:"app"`
+	Secret string       `json:"secret"`
+}
+
+// LogArgs asks for the newest Limit audit events (0: all).
+type LogArgs struct {
+	Limit int `json:"limit"`
+}
+
+// TokenArgs carries a token to introspect.
+type TokenArgs struct {
+	Token string `json:"token"`
+}

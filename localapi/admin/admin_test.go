@@ -1,0 +1,164 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+)
+
+// fakeBackend records what the channel asks of it.
+type fakeBackend struct {
+	unlocked   []byte
+	decided    localapi.Decision
+	decidedID  string
+	pending    []localapi.ApprovalRequest
+	failUnlock bool
+}
+
+func (f *fakeBackend) Status() localapi.Status {
+	return localapi.Status{Locked: f.unlocked == nil, Chain: "devnet"}
+}
+func (f *fakeBackend) Unlock(p []byte) error {
+	if f.failUnlock {
+		return errors.New("wrong passphrase")
+	}
+	f.unlocked = append([]byte(nil), p...)
+	return nil
+}
+func (f *fakeBackend) Lock() error                         { f.unlocked = nil; return nil }
+func (f *fakeBackend) Pending() []localapi.ApprovalRequest { return f.pending }
+func (f *fakeBackend) Decide(id string, d localapi.Decision) error {
+	f.decidedID, f.decided = id, d
+	return nil
+}
+func (f *fakeBackend) Grants() ([]authz.GrantInfo, error) {
+	return []authz.GrantInfo{{Grant: authz.Grant{ID: "g1", ClientID: "c"}}}, nil
+}
+func (f *fakeBackend) Clients() ([]authz.Client, error) { return nil, nil }
+func (f *fakeBackend) RevokeClient(string) (int, error) { return 2, nil }
+func (f *fakeBackend) RemoveApp(string) error           { return nil }
+func (f *fakeBackend) Audit(int) ([]authz.Event, error) {
+	return []authz.Event{{Seq: 1, Type: "x"}}, nil
+}
+func (f *fakeBackend) Introspect(string) (*authz.Introspection, error) {
+	return &authz.Introspection{Active: true}, nil
+}
+func (f *fakeBackend) AddApp(s authz.AppSpec) (*authz.Client, string, error) {
+	return &authz.Client{ID: "app_1", Name: s.Name}, "lss_secret", nil
+}
+
+func shortDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "lsa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func serve(t *testing.T, dir string, b Backend) {
+	ln, err := Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { Serve(ctx, ln, b, nil); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func TestChannel(t *testing.T) {
+	dir := shortDir(t)
+	c := NewClient(dir)
+	if _, err := c.Status(); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("no server: %v", err)
+	}
+	b := &fakeBackend{pending: []localapi.ApprovalRequest{{ID: "r1", Origin: "https://a.example"}}}
+	serve(t, dir, b)
+	fi, err := os.Stat(SocketPath(dir))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket mode: %v %v", fi.Mode(), err)
+	}
+	if err := c.Unlock([]byte("pass")); err != nil || string(b.unlocked) != "pass" {
+		t.Fatalf("unlock: %v %q", err, b.unlocked)
+	}
+	if s, err := c.Status(); err != nil || s.Locked {
+		t.Fatalf("status %+v %v", s, err)
+	}
+	ps, err := c.Approvals()
+	if err != nil || len(ps) != 1 || ps[0].ID != "r1" {
+		t.Fatalf("approvals %+v %v", ps, err)
+	}
+	if err := c.Approve("r1", []string{"vote"}, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if b.decidedID != "r1" || !b.decided.Approved || b.decided.Account != "alice" || !b.decided.AllowImplicit || b.decided.Scopes.String() != "vote" {
+		t.Fatalf("decision %+v", b.decided)
+	}
+	if err := c.Deny("r1"); err != nil || b.decided.Approved {
+		t.Fatalf("deny: %v %+v", err, b.decided)
+	}
+	if n, err := c.Revoke("c"); err != nil || n != 2 {
+		t.Fatalf("revoke %d %v", n, err)
+	}
+	if r, err := c.AddApp(AddAppArgs{Name: "bot", Scopes: "vote"}); err != nil || r.Secret != "lss_secret" || r.App.Name != "bot" {
+		t.Fatalf("add app %+v %v", r, err)
+	}
+	b.failUnlock = true
+	var re *RemoteError
+	if err := c.Unlock([]byte("x")); !errors.As(err, &re) || re.Msg != "wrong passphrase" {
+		t.Fatalf("remote error: %v", err)
+	}
+	// Raw protocol: malformed, unknown op, unknown argument field.
+	for req, want := range map[string]string{
+		"not json\n":           "malformed request",
+		`{"op":"nope"}` + "\n": "unknown op",
+		`{"op":"revoke","args":{"id":"c","x":1}}` + "\n": "bad arguments",
+		`{"op":"status","extra":true}` + "\n":            "malformed request",
+		`{"op":"status"} {"op":"lock"}` + "\n":           "malformed request",
+	} {
+		conn, err := net.Dial("unix", SocketPath(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		conn.Write([]byte(req))
+		buf := make([]byte, 4096)
+		n, _ := conn.Read(buf)
+		conn.Close()
+		if !strings.Contains(string(buf[:n]), want) || strings.Contains(string(buf[:n]), `"ok":true`) {
+			t.Errorf("%q answered %s, want %q", req, buf[:n], want)
+		}
+	}
+}
+
+func TestListenStaleSocket(t *testing.T) {
+	dir := shortDir(t)
+	// A socket left by a dead instance is replaced.
+	ln, err := net.Listen("unix", SocketPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	serve(t, dir, &fakeBackend{})
+	if _, err := NewClient(dir).Status(); err != nil {
+		t.Fatalf("after replacing a stale socket: %v", err)
+	}
+	// Anything else at that path is left alone.
+	dir2 := shortDir(t)
+	os.WriteFile(SocketPath(dir2), []byte("keep me"), 0o600)
+	if _, err := Listen(dir2); err == nil {
+		t.Fatal("replaced a regular file")
+	}
+	if b, _ := os.ReadFile(SocketPath(dir2)); string(b) != "keep me" {
+		t.Fatal("the file was changed")
+	}
+}

@@ -1,0 +1,152 @@
+package admin
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+)
+
+// Client talks to a running Localsigner over its admin socket. Each call is
+// one connection; a Client is safe for concurrent use.
+type Client struct {
+	path    string
+	timeout time.Duration
+}
+
+// NewClient returns a client for the socket in dataDir.
+func NewClient(dataDir string) *Client {
+	return &Client{path: SocketPath(dataDir), timeout: connTimeout}
+}
+
+// RemoteError is an error reported by the server (as opposed to a failure
+// to reach it).
+type RemoteError struct{ Msg string }
+
+// Error returns the server's message.
+func (e *RemoteError) Error() string { return e.Msg }
+
+func (c *Client) call(op string, a any, result any) error {
+	conn, err := net.DialTimeout("unix", c.path, 5*time.Second)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("connect to %s: %w", c.path, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(c.timeout))
+	req := request{Op: op}
+	if a != nil {
+		if req.Args, err = json.Marshal(a); err != nil {
+			return err
+		}
+	}
+	msg, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Write(append(msg, '\n')); err != nil {
+		return fmt.Errorf("send %s: %w", op, err)
+	}
+	line, err := bufio.NewReader(io.LimitReader(conn, maxMessage)).ReadBytes('\n')
+	if err != nil {
+		return fmt.Errorf("read %s reply: %w", op, err)
+	}
+	var resp response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return fmt.Errorf("read %s reply: %w", op, err)
+	}
+	if !resp.OK {
+		return &RemoteError{Msg: resp.Error}
+	}
+	if result != nil && len(resp.Result) > 0 {
+		if err := json.Unmarshal(resp.Result, result); err != nil {
+			return fmt.Errorf("decode %s reply: %w", op, err)
+		}
+	}
+	return nil
+}
+
+// Status asks whether the vault is locked and how many requests wait.
+func (c *Client) Status() (localapi.Status, error) {
+	var s localapi.Status
+	err := c.call("status", nil, &s)
+	return s, err
+}
+
+// Unlock unlocks the vault of the running instance.
+func (c *Client) Unlock(passphrase []byte) error {
+	return c.call("unlock", UnlockArgs{Passphrase: passphrase}, nil)
+}
+
+// Lock locks the vault of the running instance.
+func (c *Client) Lock() error { return c.call("lock", nil, nil) }
+
+// Approvals lists pending authorization requests, oldest first.
+func (c *Client) Approvals() ([]localapi.ApprovalRequest, error) {
+	var out []localapi.ApprovalRequest
+	err := c.call("approvals", nil, &out)
+	return out, err
+}
+
+// Approve approves request id, optionally narrowing scopes and choosing the
+// account; allowImplicit enables the implicit flow for the dapp.
+func (c *Client) Approve(id string, scopes []string, account string, allowImplicit bool) error {
+	return c.call("decide", DecideArgs{ID: id, Approve: true, Scopes: scopes, Account: account, AllowImplicit: allowImplicit}, nil)
+}
+
+// Deny denies request id.
+func (c *Client) Deny(id string) error { return c.call("decide", DecideArgs{ID: id}, nil) }
+
+// Grants lists grants with their live tokens.
+func (c *Client) Grants() ([]authz.GrantInfo, error) {
+	var out []authz.GrantInfo
+	err := c.call("grants", nil, &out)
+	return out, err
+}
+
+// Clients lists known dapps and registered apps.
+func (c *Client) Clients() ([]authz.Client, error) {
+	var out []authz.Client
+	err := c.call("clients", nil, &out)
+	return out, err
+}
+
+// Revoke ends every grant of a client and returns how many there were.
+func (c *Client) Revoke(clientID string) (int, error) {
+	var r RevokeResult
+	err := c.call("revoke", IDArgs{ID: clientID}, &r)
+	return r.Revoked, err
+}
+
+// AddApp registers an app; the result carries its secret, shown once.
+func (c *Client) AddApp(a AddAppArgs) (AddAppResult, error) {
+	var r AddAppResult
+	err := c.call("apps_add", a, &r)
+	return r, err
+}
+
+// RemoveApp deletes a registered app and its grants.
+func (c *Client) RemoveApp(id string) error { return c.call("apps_rm", IDArgs{ID: id}, nil) }
+
+// Log returns the newest limit audit events (0: all), oldest first.
+func (c *Client) Log(limit int) ([]authz.Event, error) {
+	var out []authz.Event
+	err := c.call("log", LogArgs{Limit: limit}, &out)
+	return out, err
+}
+
+// Introspect describes a token, whoever holds it.
+func (c *Client) Introspect(token string) (*authz.Introspection, error) {
+	var out authz.Introspection
+	err := c.call("introspect", TokenArgs{Token: token}, &out)
+	return &out, err
+}

@@ -1,0 +1,179 @@
+package authz
+
+import "time"
+
+// ClientKind tells public dapps from registered apps.
+type ClientKind string
+
+const (
+	// Public clients are web dapps: they choose their own client_id, have
+	// no secret, and are bound to the redirect URI the user first approved
+	// for them. Their record is created at that first approval.
+	Public ClientKind = "public"
+	// App clients are registered by the user (apps add) for their own
+	// scripts: they get an id and a secret and may use client_credentials.
+	App ClientKind = "app"
+)
+
+// Client is a dapp or app known to the server.
+type Client struct {
+	ID   string     `json:"id"`
+	Name string     `json:"name,omitempty"`
+	Kind ClientKind `json:"kind"`
+	// SecretDigest is the SHA-256 of an app's secret; zero for public
+	// clients. The secret itself is shown once at registration.
+	SecretDigest *Digest `json:"secret_sha256,omitempty"`
+	// RedirectURIs are matched exactly. A public client has exactly the
+	// one first approved; an app has those given at registration, or none.
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	// Scopes bound what an app may ever be granted; nil for public clients.
+	Scopes Scopes `json:"scopes,omitempty"`
+	// Chain and Account: the account client_credentials tokens act for
+	// (apps only; empty means the app has no client_credentials).
+	Chain   string `json:"chain,omitempty"`
+	Account string `json:"account,omitempty"`
+	// Implicit allows response_type=token (Hivesigner's default flow) for
+	// this client. Set with "apps add --implicit", or for a public client
+	// when the user approves an implicit request with "approve --implicit".
+	Implicit  bool      `json:"implicit,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Origins returns the browser origins of the client's redirect URIs: the
+// only origins allowed to call the server from a page on the client's
+// behalf (CORS and the Origin check).
+func (c *Client) Origins() []string {
+	var out []string
+	for _, u := range c.RedirectURIs {
+		if o := OriginOf(u); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Grant is one approval: client, account and scopes the user agreed to.
+// Every token issued under it names it, so revoking a grant revokes them all.
+type Grant struct {
+	ID          string    `json:"id"`
+	ClientID    string    `json:"client_id"`
+	RedirectURI string    `json:"redirect_uri,omitempty"`
+	Origin      string    `json:"origin,omitempty"`
+	Chain       string    `json:"chain"`
+	Account     string    `json:"account"`
+	Scopes      Scopes    `json:"scopes"`
+	Implicit    bool      `json:"implicit,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// TokenKind is what a stored digest stands for.
+type TokenKind string
+
+// Token kinds.
+const (
+	KindCode    TokenKind = "code"
+	KindAccess  TokenKind = "access"
+	KindRefresh TokenKind = "refresh"
+)
+
+// Token is the stored record of a code, access token or refresh token,
+// keyed by the digest of the secret. It answers "what does this bearer
+// token grant" in one lookup: client, chain, account, scopes and expiry.
+type Token struct {
+	Digest    Digest    `json:"-"` // the storage key
+	Kind      TokenKind `json:"kind"`
+	GrantID   string    `json:"grant_id"`
+	ClientID  string    `json:"client_id"`
+	Chain     string    `json:"chain"`
+	Account   string    `json:"account"`
+	Scopes    Scopes    `json:"scopes"`
+	IssuedAt  time.Time `json:"issued_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// KeepUntil is when the record may be swept; after ExpiresAt for codes
+	// and rotated refresh tokens, so that a replay is still recognised.
+	KeepUntil time.Time `json:"keep_until"`
+	// Family groups the tokens of one code exchange (and its refreshes) or
+	// one client_credentials issue. On a code, it is set at redemption to the
+	// family the code produced, so a replay can revoke exactly that.
+	Family string `json:"family,omitempty"`
+	// Spent marks a redeemed code or a rotated refresh token.
+	Spent bool `json:"spent,omitempty"`
+	// Code binding (RFC 6749 §4.1.3, RFC 7636).
+	RedirectURI string `json:"redirect_uri,omitempty"`
+	Challenge   string `json:"code_challenge,omitempty"`
+}
+
+// Active reports whether the token can be used at now: not spent, not
+// expired.
+func (t *Token) Active(now time.Time) bool { return !t.Spent && now.Before(t.ExpiresAt) }
+
+// Event is one audit log entry. Events never hold a secret: tokens and codes
+// are referred to by kind and grant only.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Time     time.Time `json:"time"`
+	Type     string    `json:"type"`
+	ClientID string    `json:"client_id,omitempty"`
+	Origin   string    `json:"origin,omitempty"`
+	Account  string    `json:"account,omitempty"`
+	GrantID  string    `json:"grant_id,omitempty"`
+	Scopes   Scopes    `json:"scopes,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+// Audit event types.
+const (
+	EventApproved      = "approved"
+	EventDenied        = "denied"
+	EventTokenIssued   = "token_issued"
+	EventRefreshed     = "refreshed"
+	EventCodeReplay    = "code_replay"
+	EventRefreshReuse  = "refresh_reuse"
+	EventRevoked       = "revoked"
+	EventClientRevoked = "client_revoked"
+	EventAppAdded      = "app_added"
+	EventAppRemoved    = "app_removed"
+	EventUnlocked      = "unlocked"
+	EventUnlockFailed  = "unlock_failed"
+	EventLocked        = "locked"
+)
+
+// Store is transactional storage for the OAuth state. View runs fn in a
+// read-only transaction, Update in a read-write one that commits if fn
+// returns nil and rolls back otherwise. Package store implements it on
+// bbolt.
+type Store interface {
+	View(fn func(Tx) error) error
+	Update(fn func(Tx) error) error
+}
+
+// Tx is one storage transaction. Getters return ErrNotFound for missing
+// records. Records are copied in and out: changing a returned value does
+// not change storage until it is put back.
+type Tx interface {
+	Client(id string) (*Client, error)
+	Clients() ([]Client, error)
+	PutClient(c *Client) error
+	DeleteClient(id string) error
+
+	Grant(id string) (*Grant, error)
+	Grants() ([]Grant, error)
+	PutGrant(g *Grant) error
+	// DeleteGrant removes the grant and every token issued under it.
+	DeleteGrant(id string) error
+
+	Token(d Digest) (*Token, error)
+	PutToken(t *Token) error
+	DeleteToken(d Digest) error
+	// GrantTokens lists the tokens issued under a grant.
+	GrantTokens(grantID string) ([]Token, error)
+	// ForEachToken calls fn for every token; fn must not change storage.
+	ForEachToken(fn func(*Token) error) error
+
+	// AppendAudit stores e, assigning e.Seq.
+	AppendAudit(e *Event) error
+	// Audit returns the newest limit events, oldest first (limit <= 0: all).
+	Audit(limit int) ([]Event, error)
+	// PruneAudit keeps only the newest keep events.
+	PruneAudit(keep int) error
+}
