@@ -15,7 +15,7 @@ GO ?= go
 # Package groups of scripts/deps.sh that each target needs.
 RUN_DEPS := build
 # When browser tests land, add the one word "browser" here.
-TEST_DEPS := build window
+TEST_DEPS := build window node
 # Groups `make deps` installs: everything any target needs.
 DEPS ?= $(sort $(RUN_DEPS) $(TEST_DEPS))
 

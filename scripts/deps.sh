@@ -5,6 +5,8 @@
 #   build    cgo toolchain and the X11/OpenGL headers Fyne compiles against
 #   window   a virtual X display and tools to drive and screenshot real windows
 #   browser  headless Chromium for the dapp (OAuth) flows in a real browser
+#   node     Node.js and npm, for tests that drive the peers' own JS libraries
+#            (skipped when node and npm are already on PATH, e.g. a newer Node)
 #
 # It runs `apt-get update` once, and only when something is missing, installs without
 # recommends, uses sudo when not root, and never downloads a Go toolchain: it only checks
@@ -19,6 +21,7 @@ declare -A GROUPS_PKGS=(
 	# fonts-liberation is only a Recommends of chromium, and we install without recommends:
 	# without any font, pages render with empty boxes in screenshots.
 	[browser]="chromium fonts-liberation"
+	[node]="nodejs npm"
 )
 
 groups=("$@")
@@ -28,6 +31,9 @@ fi
 
 wanted=()
 for g in "${groups[@]}"; do
+	if [ "$g" = node ] && command -v node >/dev/null && command -v npm >/dev/null; then
+		continue
+	fi
 	if [ -z "${GROUPS_PKGS[$g]+set}" ]; then
 		echo "deps.sh: unknown group '$g' (known: ${!GROUPS_PKGS[*]})" >&2
 		exit 2
