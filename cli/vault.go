@@ -427,6 +427,10 @@ func runKeysRm(env Env, args []string) error {
 	return nil
 }
 
+// runPasswd changes the vault passphrase. The vault re-encrypts every key
+// under a new data key and switches to it atomically, so a kill at any
+// moment leaves a vault that the old or the new passphrase opens, and once
+// done the old passphrase opens nothing left on disk.
 func runPasswd(env Env, args []string) error {
 	fs, vf := newVaultFlagSet(env, "localsigner passwd", "[--passphrase-file FILE] [--new-passphrase-file FILE]")
 	newFile := fs.String("new-passphrase-file", "", "read the new passphrase from the first line of FILE (else $"+envNewPassphrase+", else a prompt)")
@@ -451,6 +455,6 @@ func runPasswd(env Env, args []string) error {
 	if err := v.ChangePassphrase(oldPass, newPass); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "changed the vault passphrase")
+	fmt.Fprintln(env.Stdout, "changed the vault passphrase; every key was re-encrypted under a new data key")
 	return nil
 }

@@ -171,7 +171,13 @@ func TestVaultCLIKeepsSecretsOffDisk(t *testing.T) {
 	}
 
 	// passwd: old from the environment, new from a file.
-	r.ok("", "passwd", "--new-passphrase-file", passFile)
+	if out := r.ok("", "passwd", "--new-passphrase-file", passFile); !strings.Contains(out, "re-encrypted") {
+		t.Fatalf("passwd printed %q", out)
+	}
+	// The old generation is gone: one generation directory is left.
+	if gens, _ := filepath.Glob(filepath.Join(data, "vault", "gen-*")); len(gens) != 1 {
+		t.Fatalf("generation directories after passwd: %v", gens)
+	}
 	if code, _, errOut := r.run("", "keys", "ls"); code != 1 || !strings.Contains(errOut, "wrong passphrase") {
 		t.Fatalf("old passphrase after passwd: exit %d: %s", code, errOut)
 	}

@@ -120,8 +120,15 @@ func (v *Vault) Locked() bool { return v.v.Locked() }
 // *CorruptError naming its file.
 func (v *Vault) Damaged() []error { return v.v.Damaged() }
 
-// ChangePassphrase replaces the passphrase in one atomic write: after a crash
-// the old or the new one opens the vault. The caller owns both slices.
+// ChangePassphrase replaces the passphrase and the data key under it: every
+// key is re-encrypted under a fresh data key into a new copy of the vault,
+// which then replaces the old one in one atomic switch; the old copy is
+// deleted. After a crash at any moment the old or the new passphrase opens
+// the vault, with every key; once it returns, nothing on disk opens with the
+// old passphrase, even with an old copy of the vault's header. Keys that
+// cannot be read (see Damaged) stop it, with a *CorruptError naming them,
+// before anything is written: remove or restore them first. The caller owns
+// both slices.
 func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 	return v.v.ChangePassphrase(oldPass, newPass)
 }

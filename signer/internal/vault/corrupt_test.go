@@ -52,7 +52,7 @@ func TestCorruptHeader(t *testing.T) {
 				t.Fatal(err)
 			}
 			v.Lock()
-			path := filepath.Join(dir, "vault", "items", "header")
+			path := v.store.where(headerName)
 			orig, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -140,7 +140,7 @@ func TestCorruptRecord(t *testing.T) {
 			}
 			owner := v.sub.itemName(identity{"hive", "alice", "owner"})
 			posting := v.sub.itemName(identity{"hive", "alice", "posting"})
-			path := filepath.Join(dir, "vault", "items", owner)
+			path := v.store.where(owner)
 			tc.damage(t, v, path, []string{owner, posting})
 			v.Lock()
 			before := snapshot(t, dir)
@@ -164,14 +164,20 @@ func TestCorruptRecord(t *testing.T) {
 			if _, err := v2.Sign("hive", "alice", "posting", [32]byte{}); err != nil {
 				t.Fatalf("Sign with a sound key: %v", err)
 			}
-			if err := v2.ChangePassphrase(passA, passB); err != nil {
-				t.Fatal(err)
+			// A record that cannot be read cannot be re-encrypted: the
+			// passphrase change refuses, naming it, and writes nothing.
+			err := v2.ChangePassphrase(passA, passB)
+			if !errors.As(err, &ce) || ce.Path != path || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("ChangePassphrase with a damaged record: %v; want a *CorruptError for %s", err, path)
 			}
 			after := snapshot(t, dir)
 			for rel, b := range before {
-				if rel != "vault/items/header" && !bytes.Equal(after[rel], b) {
+				if !bytes.Equal(after[rel], b) {
 					t.Errorf("%s changed", rel)
 				}
+			}
+			if len(after) != len(before) {
+				t.Errorf("files %v became %v", keysOf(before), keysOf(after))
 			}
 			// Naming the identity removes even the damaged record.
 			if err := v2.Remove("hive", "alice", "owner"); err != nil {
@@ -179,6 +185,17 @@ func TestCorruptRecord(t *testing.T) {
 			}
 			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("damaged record not removed: %v", err)
+			}
+			// Then the change goes through, with the three others.
+			if err := v2.ChangePassphrase(passA, passB); err != nil {
+				t.Fatal(err)
+			}
+			v2.Lock()
+			if err := v2.Unlock(passB); err != nil {
+				t.Fatal(err)
+			}
+			if list, _ := v2.List(); len(list) != 3 || len(v2.Damaged()) != 0 {
+				t.Fatalf("after the change: %d keys, damaged %v", len(list), v2.Damaged())
 			}
 		})
 	}
@@ -188,7 +205,7 @@ func TestCorruptRecord(t *testing.T) {
 // neither read nor reported.
 func TestForeignFilesIgnored(t *testing.T) {
 	v, dir := newTestVault(t)
-	os.WriteFile(filepath.Join(dir, "vault", "items", ".DS_Store"), []byte("junk"), 0o644)
+	os.WriteFile(v.store.where(".DS_Store"), []byte("junk"), 0o644)
 	v.Lock()
 	v2 := openTest(t, dir)
 	if err := v2.Unlock(passA); err != nil || len(v2.Damaged()) != 0 {

@@ -3,11 +3,14 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,6 +19,8 @@ var errCrash = errors.New("simulated crash")
 
 // putSteps are the points fileStore.put reports to its hook, in order.
 var putSteps = []string{"staged", "synced", "renamed", "dir-synced"}
+
+var bothPass = map[string][]byte{"A": passA, "B": passB}
 
 // populated returns a vault in a fresh dir holding alice's four keys and the
 // list of what it holds.
@@ -32,85 +37,175 @@ func populated(t *testing.T) (*Vault, string, []KeyInfo) {
 	return v, dir, list
 }
 
-// reopen simulates a restart after a crash and returns which of the
-// passphrases opens the vault ("" if none) and what it holds.
-func reopen(t *testing.T, dir string, pass map[string][]byte) (string, []KeyInfo) {
+// reopen simulates a restart after a crash. It checks that opening leaves
+// exactly one generation and no leftovers, then tries both passphrases and
+// returns the one that opens the vault ("" if none) and what it holds. It
+// fails the test if both open it.
+func reopen(t *testing.T, dir string) (string, []KeyInfo) {
 	t.Helper()
-	// Leftovers of the crash are tidied once stale; age them so this open
-	// removes them.
-	stagingDir := filepath.Join(dir, "vault", "staging")
-	staging, _ := os.ReadDir(stagingDir)
+	// Temporary and staged files are tidied once stale; age them so this
+	// open removes those of the live generation. Garbage generations go
+	// whatever their age.
+	vdir := filepath.Join(dir, "vault")
 	old := time.Now().Add(-2 * staleAfter)
-	for _, f := range staging {
-		os.Chtimes(filepath.Join(stagingDir, f.Name()), old, old)
-	}
+	filepath.WalkDir(vdir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.Contains(d.Name(), tmpInfix) || filepath.Base(filepath.Dir(p)) == stagingDirName) {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
 	v := openTest(t, dir)
-	if staging, _ = os.ReadDir(stagingDir); len(staging) != 0 {
-		t.Errorf("stale staging files not cleared on open: %d files", len(staging))
+	if gens := genDirs(t, dir); len(gens) != 1 || gens[0] != v.live {
+		t.Errorf("after open: generations %v, want only the live %s", gens, v.live)
 	}
+	leftovers := 0
+	filepath.WalkDir(vdir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.Contains(d.Name(), tmpInfix) || filepath.Base(filepath.Dir(p)) == stagingDirName) {
+			leftovers++
+		}
+		return nil
+	})
+	if leftovers != 0 {
+		t.Errorf("stale temporary or staged files not cleared on open: %d", leftovers)
+	}
+	opened := ""
+	var list []KeyInfo
 	for _, name := range []string{"A", "B"} {
-		err := v.Unlock(pass[name])
+		err := v.Unlock(bothPass[name])
 		if errors.Is(err, ErrWrongPassphrase) {
 			continue
 		}
 		if err != nil {
 			t.Fatalf("Unlock with %s after crash: %v", name, err)
 		}
-		list, err := v.List()
-		if err != nil {
+		if opened != "" {
+			t.Fatalf("both passphrases open the vault")
+		}
+		opened = name
+		if list, err = v.List(); err != nil {
 			t.Fatal(err)
 		}
 		if d := v.Damaged(); len(d) != 0 {
 			t.Errorf("damaged after crash: %v", d)
 		}
 		v.Lock()
-		return name, list
 	}
-	return "", nil
+	return opened, list
 }
 
-// TestChangePassphraseCrashAtEveryStep stops ChangePassphrase after each
-// step of the header write, as a kill would, and also mid-write of the staged
-// file; every time the old or the new passphrase must open the vault with
-// every key.
+// changeSteps runs one passphrase change and returns, in order, every step
+// reported to the hook: ChangePassphrase's own and those of each put into
+// the new generation.
+func changeSteps(t *testing.T) []string {
+	t.Helper()
+	dir, _ := populatedCopy(t)
+	v := openTest(t, dir)
+	var steps []string
+	v.hook = func(s string) error { steps = append(steps, s); return nil }
+	if err := v.ChangePassphrase(passA, passB); err != nil {
+		t.Fatal(err)
+	}
+	return steps
+}
+
+// otherGens lists the generation directories but one.
+func otherGens(t *testing.T, dir, but string) []string {
+	gens := genDirs(t, dir)
+	return slices.DeleteFunc(gens, func(g string) bool { return g == but })
+}
+
+// TestChangePassphraseCrashAtEveryStep stops ChangePassphrase at every step
+// it and its item writes report, as a kill would, plus torn writes: of a
+// staged record, of the temporary file that replaces current, and of the
+// old generation's deletion. Every time, the old passphrase opens the vault
+// if the crash came before current was switched and the new one after, with
+// every key, and the other passphrase does not.
 func TestChangePassphraseCrashAtEveryStep(t *testing.T) {
-	pass := map[string][]byte{"A": passA, "B": passB}
-	cases := append([]string{"torn staged write"}, putSteps...)
-	cases = append(cases, "no crash")
-	for _, step := range cases {
-		t.Run(step, func(t *testing.T) {
-			v, dir, want := populated(t)
-			fs := v.store.(*fileStore)
-			fs.hook = func(s string) error {
-				switch {
-				case step == "torn staged write" && s == "staged":
-					// A kill mid-write leaves a partial staged file.
-					files, _ := os.ReadDir(fs.staging)
-					for _, f := range files {
-						p := filepath.Join(fs.staging, f.Name())
-						b, _ := os.ReadFile(p)
-						os.WriteFile(p, b[:len(b)/3], 0o600)
-					}
-					return errCrash
-				case s == step:
-					return errCrash
+	steps := changeSteps(t)
+	// created, 4 records and the header each as 4 put steps and its own,
+	// flip, flipped, cleaned.
+	if len(steps) != 1+5*5+3 || steps[0] != "created" || !slices.Contains(steps, "record 4") {
+		t.Fatalf("unexpected steps %v", steps)
+	}
+	flipped := slices.Index(steps, "flipped")
+
+	type crashCase struct {
+		name string
+		at   int // index in steps; -1: no crash
+		// damage, if set, runs at the crash: what a kill in the middle of
+		// the next write would leave.
+		damage func(t *testing.T, v *Vault, dir, oldGen string)
+	}
+	var cases []crashCase
+	for i, s := range steps {
+		cases = append(cases, crashCase{name: fmt.Sprintf("%02d %s", i+1, s), at: i})
+	}
+	cases = append(cases,
+		crashCase{"torn staged record", slices.Index(steps, "staged"), func(t *testing.T, v *Vault, dir, oldGen string) {
+			newGen := otherGens(t, dir, oldGen)[0]
+			staging := filepath.Join(dir, "vault", newGen, stagingDirName)
+			files, _ := os.ReadDir(staging)
+			if len(files) != 1 {
+				t.Fatalf("%d staged files", len(files))
+			}
+			p := filepath.Join(staging, files[0].Name())
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)/3], 0o600)
+		}},
+		crashCase{"torn current temp file", slices.Index(steps, "flip"), func(t *testing.T, v *Vault, dir, oldGen string) {
+			newGen := otherGens(t, dir, oldGen)[0]
+			content := newGen + "\n"
+			os.WriteFile(filepath.Join(dir, "vault", currentFile+tmpInfix+"123456"), []byte(content[:len(content)/2]), 0o600)
+		}},
+		crashCase{"torn cleanup", flipped, func(t *testing.T, v *Vault, dir, oldGen string) {
+			// The old header and half the old records gone.
+			items := filepath.Join(dir, "vault", oldGen, itemsDirName)
+			files, _ := os.ReadDir(items)
+			if len(files) != 5 {
+				t.Fatalf("%d old items", len(files))
+			}
+			os.Remove(filepath.Join(items, headerName))
+			for _, f := range files[:2] {
+				os.Remove(filepath.Join(items, f.Name()))
+			}
+		}},
+		crashCase{"no crash", -1, nil},
+	)
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each case has its own directory
+			dir, want := populatedCopy(t)
+			v := openTest(t, dir)
+			oldGen := v.live
+			n := 0
+			v.hook = func(s string) error {
+				n++
+				if n-1 != c.at {
+					return nil
 				}
-				return nil
+				if c.damage != nil {
+					c.damage(t, v, dir, oldGen)
+				}
+				return errCrash
 			}
 			err := v.ChangePassphrase(passA, passB)
-			if step == "no crash" && err != nil || step != "no crash" && !errors.Is(err, errCrash) {
+			if c.at < 0 && err != nil || c.at >= 0 && !errors.Is(err, errCrash) {
 				t.Fatalf("ChangePassphrase: %v", err)
 			}
-			got, list := reopen(t, dir, pass)
 			wantPass := "A"
-			if step == "renamed" || step == "dir-synced" || step == "no crash" {
+			if c.at < 0 || c.at >= flipped {
 				wantPass = "B"
 			}
+			got, list := reopen(t, dir)
 			if got != wantPass {
-				t.Fatalf("after a crash at %q, passphrase %q opens the vault, want %q", step, got, wantPass)
+				t.Fatalf("after a crash at %q, passphrase %q opens the vault, want %q", c.name, got, wantPass)
 			}
 			if fmt.Sprint(list) != fmt.Sprint(want) {
 				t.Fatalf("keys after crash:\n got %v\nwant %v", list, want)
+			}
+			if gens := genDirs(t, dir); wantPass == "A" && gens[0] != oldGen || wantPass == "B" && gens[0] == oldGen {
+				t.Fatalf("live generation %v, old one %s", gens, oldGen)
 			}
 		})
 	}
@@ -132,13 +227,49 @@ func TestAddCrashAtEveryStep(t *testing.T) {
 			if _, err := v.AddWIF("hive", "alice", "posting", ak[0].WIF); !errors.Is(err, errCrash) {
 				t.Fatalf("AddWIF: %v", err)
 			}
-			got, list := reopen(t, dir, map[string][]byte{"A": passA, "B": passB})
+			got, list := reopen(t, dir)
 			if got != "A" || len(list) != 4 {
 				t.Fatalf("after crash: passphrase %q, %d keys", got, len(list))
 			}
 			posting := list[2].PublicKey.Format("STM")
 			if posting != ak[2].PubSTM && posting != ak[0].PubSTM {
 				t.Fatalf("posting key is neither the old nor the new one: %s", posting)
+			}
+		})
+	}
+}
+
+// TestInitCrash stops Init at each step: there is no vault afterwards, and
+// Init runs again cleanly.
+func TestInitCrash(t *testing.T) {
+	for _, step := range append(slices.Clone(putSteps), "header") {
+		t.Run(step, func(t *testing.T) {
+			dir := t.TempDir()
+			v := openTest(t, dir)
+			v.hook = func(s string) error {
+				if s == step {
+					return errCrash
+				}
+				return nil
+			}
+			if err := v.Init(passA); !errors.Is(err, errCrash) {
+				t.Fatalf("Init: %v", err)
+			}
+			v2 := openTest(t, dir)
+			if ok, err := v2.Exists(); ok || err != nil {
+				t.Fatalf("Exists after a crashed Init = %v, %v", ok, err)
+			}
+			if err := v2.Unlock(passA); !errors.Is(err, ErrNotInitialized) {
+				t.Fatalf("Unlock after a crashed Init: %v", err)
+			}
+			if err := v2.Init(passB); err != nil {
+				t.Fatal(err)
+			}
+			if gens := genDirs(t, dir); len(gens) != 1 || gens[0] != v2.live {
+				t.Fatalf("generations %v after the second Init", gens)
+			}
+			if got, _ := reopen(t, dir); got != "B" {
+				t.Fatalf("passphrase %q opens the vault", got)
 			}
 		})
 	}
@@ -159,8 +290,7 @@ func TestKill9DuringPassphraseChange(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGKILL")
 	}
-	_, dir, want := populated(t)
-	pass := map[string][]byte{"A": passA, "B": passB}
+	dir, want := populatedCopy(t)
 	cur := "A"
 	rounds := 15
 	if testing.Short() {
@@ -183,7 +313,7 @@ func TestKill9DuringPassphraseChange(t *testing.T) {
 		time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 		cmd.Process.Kill()
 		cmd.Wait()
-		got, list := reopen(t, dir, pass)
+		got, list := reopen(t, dir)
 		if got == "" {
 			t.Fatalf("round %d: neither passphrase opens the vault", i)
 		}
@@ -200,12 +330,11 @@ func crashChild(dir string) {
 	if err != nil {
 		os.Exit(3)
 	}
-	pass := map[string][]byte{"A": passA, "B": passB}
 	other := map[string]string{"A": "B", "B": "A"}
 	cur := os.Getenv("LOCALSIGNER_VAULT_CRASH_PASS")
 	os.Stdout.WriteString("ready\n")
 	for {
-		if err := v.ChangePassphrase(pass[cur], pass[other[cur]]); err != nil {
+		if err := v.ChangePassphrase(bothPass[cur], bothPass[other[cur]]); err != nil {
 			os.Exit(4)
 		}
 		cur = other[cur]
@@ -229,8 +358,8 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 // TestFreshStagingKept: a staged file younger than staleAfter may be another
 // process's write in flight, so opening leaves it.
 func TestFreshStagingKept(t *testing.T) {
-	_, dir := newTestVault(t)
-	p := filepath.Join(dir, "vault", "staging", "header.0123456789abcdef")
+	v, dir := newTestVault(t)
+	p := filepath.Join(v.store.(*fileStore).staging, "header.0123456789abcdef")
 	os.WriteFile(p, []byte("in flight"), 0o600)
 	openTest(t, dir)
 	if _, err := os.Stat(p); err != nil {

@@ -15,7 +15,47 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// On-disk format, version 1. Every integer is big-endian. Two kinds of items
+// Directory layout. Under <data dir>/vault (0700; every file 0600, every
+// directory 0700):
+//
+//	backend              "file" or "keychain" and a newline, written by Init
+//	backoff              wrong-passphrase counter (backoff.go)
+//	lock                 empty; every operation locks it against other
+//	                     processes (lockDir)
+//	current              "gen-<16 hex digits>" and a newline: names the live
+//	                     generation; replaced only by temporary file, fsync,
+//	                     rename and directory fsync
+//	gen-<16 hex digits>/ one generation (file backend):
+//	    items/           keyring file backend, one file per item: the header
+//	                     and one per key record
+//	    staging/         where an item is written before its rename into items
+//
+// A generation is a complete vault: a header with its own random data key,
+// and every key record sealed under keys derived from that data key, stored
+// under names derived from it. Generations share nothing: no data key, no
+// item name, no byte. Exactly one is live, the one current names; any other
+// directory gen-* is garbage left by an interrupted (or finished) passphrase
+// change or an interrupted Init, and is removed under the lock once current
+// has been read and the live header parses, never otherwise. Names are random
+// rather than counted so that data directories sharing the OS keychain never
+// collide.
+//
+// With the keychain backend, the items of a generation are keychain items
+// "gen-<hex>.header" and "gen-<hex>.<record name>", and an empty directory
+// gen-<hex> records that the generation belongs to this data directory.
+//
+// Adding or removing a key writes or deletes one item of the live generation,
+// atomically. Changing the passphrase writes a whole new generation, then
+// switches current to it, then deletes the old one (see ChangePassphrase).
+//
+// Legacy layout. Vaults made before generations (unreleased builds) have no
+// current file and keep items in vault/items and vault/staging, or in
+// unprefixed keychain items. Such a vault is read as the legacy generation,
+// with the same item format, until its first passphrase change moves it into
+// a gen-* directory and deletes the old directories. The item format did not
+// change, so its version stays 1.
+//
+// Item format, version 1. Every integer is big-endian. Two kinds of items
 // exist, each stored whole as one item of the backend:
 //
 // The header item (name "header") wraps the data key under the passphrase:
@@ -45,8 +85,10 @@ import (
 // opening, the identity inside must hash back to the name.
 //
 // The record key and name key are derived from the random 32-byte data key
-// with HKDF-SHA256 under distinct labels; the data key itself never changes,
-// which is what makes a passphrase change a single atomic write.
+// with HKDF-SHA256 under distinct labels. Each generation has its own data
+// key, drawn at Init or at the passphrase change that wrote it, so a new
+// passphrase comes with new record keys and new item names, and an old
+// header with the old passphrase opens nothing in the new generation.
 const (
 	headerMagic = "LSVH"
 	recordMagic = "LSVR"

@@ -124,3 +124,88 @@ func assertNoSecrets(t testing.TB, dir string, needles map[string][]byte) {
 		}
 	}
 }
+
+// genDirs lists the generation directories in dataDir's vault, and "items"
+// if the legacy layout's items directory is there.
+func genDirs(t testing.TB, dataDir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dataDir, "vault"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && (isGenName(e.Name()) || e.Name() == itemsDirName) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// template is a vault (passphrase A, alice's four keys on hive) built once
+// and copied by populatedCopy: under the race detector every keyring item
+// write costs tens of milliseconds, and the crash tests need dozens of
+// identical vaults.
+var template struct {
+	once sync.Once
+	dir  string
+	want []KeyInfo
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.dir != "" {
+		os.RemoveAll(template.dir)
+	}
+	os.Exit(code)
+}
+
+// populatedCopy returns a fresh data directory holding a copy of the
+// template vault, locked, and the keys it holds.
+func populatedCopy(t *testing.T) (string, []KeyInfo) {
+	t.Helper()
+	template.once.Do(func() {
+		template.dir, template.err = os.MkdirTemp("", "vault-template-")
+		if template.err != nil {
+			return
+		}
+		v, err := Open(template.dir, Options{KDF: cheapKDF})
+		if err == nil {
+			err = v.Init(passA)
+		}
+		if err == nil {
+			_, err = v.AddMasterPassword("hive", "alice", aliceKeys(t)[0].Password)
+		}
+		if err == nil {
+			template.want, err = v.List()
+		}
+		if v != nil {
+			v.Lock()
+		}
+		template.err = err
+	})
+	if template.err != nil {
+		t.Fatal(template.err)
+	}
+	dst := t.TempDir()
+	err := filepath.WalkDir(template.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(template.dir, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst, template.want
+}

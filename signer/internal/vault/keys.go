@@ -80,16 +80,63 @@ func (v *Vault) AddMasterPassword(chain, account, password string) ([]KeyInfo, e
 	return infos, nil
 }
 
-// put seals k, writes it, and takes ownership of k on success.
-func (v *Vault) put(id identity, k *privkey.PrivateKey) error {
+// errChangedElsewhere is returned by a write to an unlocked vault whose
+// passphrase (and so data key and generation) another process changed since
+// the unlock; the vault locks itself.
+var errChangedElsewhere = fmt.Errorf("%w: its passphrase was changed meanwhile, by another process; unlock again", ErrLocked)
+
+// beginWrite prepares a change of the live generation's records: it takes
+// opMu, the directory lock and mu, in that order, and checks that the vault
+// is unlocked with the subkeys of the live generation. On success the
+// caller runs end when done.
+func (v *Vault) beginWrite() (end func(), err error) {
 	v.opMu.Lock()
-	defer v.opMu.Unlock()
+	if v.Locked() { // cheap, before any I/O
+		v.opMu.Unlock()
+		return nil, ErrLocked
+	}
+	release, err := lockDir(v.dir)
+	if err != nil {
+		v.opMu.Unlock()
+		return nil, err
+	}
+	end = func() {
+		release()
+		v.opMu.Unlock()
+	}
+	if err := v.resolve(); err != nil {
+		end()
+		return nil, err
+	}
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.sub == nil {
-		return ErrLocked
+	end = func() {
+		v.mu.Unlock()
+		release()
+		v.opMu.Unlock()
+	}
+	switch {
+	case v.sub == nil: // auto-locked meanwhile
+		err = ErrLocked
+	case v.subGen != v.live:
+		v.lockLocked()
+		err = errChangedElsewhere
+	}
+	if err != nil {
+		end()
+		return nil, err
 	}
 	v.touch()
+	return end, nil
+}
+
+// put seals k, writes it into the live generation, and takes ownership of k
+// on success.
+func (v *Vault) put(id identity, k *privkey.PrivateKey) error {
+	end, err := v.beginWrite()
+	if err != nil {
+		return err
+	}
+	defer end()
 	name := v.sub.itemName(id)
 	raw := k.Bytes()
 	rec, err := v.sub.sealRecord(name, id, raw)
@@ -116,14 +163,11 @@ func (v *Vault) Remove(chain, account, role string) error {
 	if role == "" {
 		roles = privkey.Roles
 	}
-	v.opMu.Lock()
-	defer v.opMu.Unlock()
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.sub == nil {
-		return ErrLocked
+	end, err := v.beginWrite()
+	if err != nil {
+		return err
 	}
-	v.touch()
+	defer end()
 	removed := 0
 	for _, r := range roles {
 		id := identity{Chain: chain, Account: account, Role: r}

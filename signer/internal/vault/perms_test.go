@@ -69,24 +69,29 @@ func TestPermissions(t *testing.T) {
 	}
 
 	// New writes over a loosened file are 0600 too.
-	hdr := filepath.Join(dir, "vault", "items", "header")
-	os.Chmod(hdr, 0o644)
+	rec := v2.store.where(v2.sub.itemName(identity{"hive", "alice", "posting"}))
+	os.Chmod(rec, 0o644)
+	if _, err := v2.AddWIF("hive", "alice", "posting", ak[2].WIF); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(rec); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("record rewritten with mode %v", fi.Mode().Perm())
+	}
+	// And so is the new generation a passphrase change writes.
 	if err := v2.ChangePassphrase(passA, passB); err != nil {
 		t.Fatal(err)
 	}
-	if fi, _ := os.Stat(hdr); fi.Mode().Perm() != 0o600 {
-		t.Fatalf("header rewritten with mode %v", fi.Mode().Perm())
-	}
+	checkModes(t, dir)
 }
 
 func TestSymlinkRefused(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("symlinks")
 	}
-	_, dir := newTestVault(t)
+	v, dir := newTestVault(t)
 	target := filepath.Join(t.TempDir(), "elsewhere")
 	os.WriteFile(target, []byte("x"), 0o644)
-	os.Symlink(target, filepath.Join(dir, "vault", "items", "link"))
+	os.Symlink(target, v.store.where("link"))
 	if _, err := Open(dir, Options{KDF: cheapKDF}); err == nil {
 		t.Fatal("Open accepted a symbolic link among the items")
 	}

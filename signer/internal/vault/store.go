@@ -40,17 +40,18 @@ var errNotFound = errors.New("item not found")
 // under a mistyped password.
 const fileBackendPassword = "localsigner-vault-file-backend-not-a-secret"
 
-// Directory layout under the data directory.
+// Names in the data directory; see format.go for the whole layout.
 const (
 	vaultDirName   = "vault"   // 0700: everything below
-	itemsDirName   = "items"   // keyring file backend: one file per item
-	stagingDirName = "staging" // keyring writes here first; see fileStore
+	itemsDirName   = "items"   // in a generation: one file per item
+	stagingDirName = "staging" // in a generation: keyring writes here first; see fileStore
 	backendFile    = "backend" // which backend holds the items
 	backoffFile    = "backoff" // wrong-passphrase counter
+	lockFileName   = "lock"    // inter-process lock; see lockDir
 	tmpInfix       = ".tmp-"   // temporary files of writeFileAtomic
 )
 
-// fileStore keeps items with keyring's file backend, fixing what that
+// fileStore keeps one generation's items with keyring's file backend, fixing what that
 // backend does not guarantee by itself. keyring v1.2.2's file.go writes an
 // item with a bare os.WriteFile onto the final name: not atomic (a crash
 // mid-write leaves a truncated item), no fsync, and the 0600 mode applies only
@@ -72,10 +73,12 @@ type fileStore struct {
 	hook func(step string) error
 }
 
-func openFileStore(vaultDir string) (*fileStore, error) {
+// openFileStore opens the generation in genDir (its items and staging
+// directories), creating what is missing.
+func openFileStore(genDir string) (*fileStore, error) {
 	s := &fileStore{
-		items:   filepath.Join(vaultDir, itemsDirName),
-		staging: filepath.Join(vaultDir, stagingDirName),
+		items:   filepath.Join(genDir, itemsDirName),
+		staging: filepath.Join(genDir, stagingDirName),
 	}
 	for _, d := range []string{s.items, s.staging} {
 		if err := ensurePrivateDir(d); err != nil {
@@ -191,46 +194,30 @@ func (s *fileStore) list() ([]string, error) {
 	return names, nil
 }
 
-// keychainStore keeps items in the OS keychain through keyring with exactly
-// one backend (never a fall-through to another). Each put is one item
-// replace, as atomic as the OS keychain makes it.
+// keychainStore keeps one generation's items in the OS keychain through
+// keyring with exactly one backend (never a fall-through to another), each
+// under the generation's name and a dot (unprefixed for the legacy
+// generation). Each put is one item replace, as atomic as the OS keychain
+// makes it.
 type keychainStore struct {
 	ring    keyring.Keyring
 	backend keyring.BackendType
+	gen     string
 }
 
-// keychainService is the service (collection) name items live under; item
-// names are opaque, as in files.
-const keychainService = "localsigner"
-
-func openKeychainStore() (*keychainStore, error) {
-	var b keyring.BackendType
-	switch runtime.GOOS {
-	case "darwin":
-		b = keyring.KeychainBackend
-	case "windows":
-		b = keyring.WinCredBackend
-	default:
-		b = keyring.SecretServiceBackend
+func (s *keychainStore) key(name string) string {
+	if s.gen == legacyGen {
+		return name
 	}
-	ring, err := keyring.Open(keyring.Config{
-		AllowedBackends: []keyring.BackendType{b},
-		ServiceName:     keychainService,
-		// Items stay on this device.
-		KeychainSynchronizable: false,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open OS keychain (%s): %w", b, err)
-	}
-	return &keychainStore{ring: ring, backend: b}, nil
+	return s.gen + "." + name
 }
 
 func (s *keychainStore) where(name string) string {
-	return fmt.Sprintf("%s item %s/%s", s.backend, keychainService, name)
+	return fmt.Sprintf("%s item %s/%s", s.backend, keychainService, s.key(name))
 }
 
 func (s *keychainStore) get(name string) ([]byte, error) {
-	it, err := s.ring.Get(name)
+	it, err := s.ring.Get(s.key(name))
 	if errors.Is(err, keyring.ErrKeyNotFound) {
 		return nil, errNotFound
 	}
@@ -241,18 +228,30 @@ func (s *keychainStore) get(name string) ([]byte, error) {
 }
 
 func (s *keychainStore) put(name string, data []byte) error {
-	return s.ring.Set(keyring.Item{Key: name, Data: data, Label: "Localsigner vault item", KeychainNotSynchronizable: true})
+	return s.ring.Set(keyring.Item{Key: s.key(name), Data: data, Label: "Localsigner vault item", KeychainNotSynchronizable: true})
 }
 
 func (s *keychainStore) remove(name string) error {
-	err := s.ring.Remove(name)
+	err := s.ring.Remove(s.key(name))
 	if errors.Is(err, keyring.ErrKeyNotFound) {
 		return errNotFound
 	}
 	return err
 }
 
-func (s *keychainStore) list() ([]string, error) { return s.ring.Keys() }
+func (s *keychainStore) list() ([]string, error) {
+	keys, err := s.ring.Keys()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, k := range keys {
+		if g, n := splitKeychainName(k); g == s.gen {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
 
 // ensurePrivateDir creates dir 0700, or corrects an existing directory to
 // 0700. A symbolic link or a file in its place is an error, not followed.
@@ -379,7 +378,7 @@ func cleanVaultDir(dir string) error {
 		p := filepath.Join(dir, e.Name())
 		switch {
 		case e.IsDir():
-			continue // items and staging are handled by fileStore
+			continue // generations: their layout handles them
 		case strings.Contains(e.Name(), tmpInfix):
 			continue // removeStale below
 		case e.Type().IsRegular():

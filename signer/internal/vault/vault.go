@@ -6,20 +6,26 @@
 // that unwraps a random 32-byte data key (the header item); every private key
 // is a record sealed with XChaCha20-Poly1305 under a key derived from the
 // data key, stored under an opaque name so that no account name appears on
-// disk. See format.go for the byte layout and store.go for how bytes reach
-// the disk atomically.
+// disk. See format.go for the byte and directory layout, store.go for how
+// bytes reach the disk atomically, and generation.go for generations.
 //
-// Changing the passphrase rewraps the data key and rewrites only the header,
-// in one atomic replace, so a crash at any moment leaves a vault that the old
-// or the new passphrase opens. The records are untouched by it.
+// Changing the passphrase replaces the data key too: it writes a whole new
+// generation (fresh data key, header and every record re-encrypted) beside
+// the live one, then switches to it with one atomic rename of the file that
+// names the live generation, then deletes the old generation. A crash at any
+// moment leaves a vault that the old or the new passphrase opens, with every
+// key, and after the switch nothing on disk opens with the old passphrase.
 package vault
 
 import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,20 +64,31 @@ type Options struct {
 type Vault struct {
 	dir      string // <data dir>/vault
 	backend  Backend
-	store    store
+	layout   layout
 	kdf      KDFParams
 	autoLock time.Duration
 	bo       backoff
 
 	// opMu serializes the operations that write the store or read it whole
-	// (Init, Unlock, ChangePassphrase, adding and removing keys), and with
-	// them the backoff file, so at most one Argon2 computation runs at a
-	// time and an Unlock never misses a key being added. Sign and the other
-	// readers take only mu. Lock order: opMu, then mu.
+	// (Open's tidying, Exists, Init, Unlock, ChangePassphrase, adding and
+	// removing keys), and with them the backoff file, so at most one Argon2
+	// computation runs at a time and an Unlock never misses a key being
+	// added. Each of them also holds the directory lock (lockDir) against
+	// other processes. Sign and the other readers take only mu. Lock order:
+	// opMu, the directory lock, mu.
 	opMu sync.Mutex
+	// Guarded by opMu: the live generation as resolve last found it.
+	live  string
+	store store // nil until resolved
+	// hook, if set (tests only), runs after each step of Init and
+	// ChangePassphrase, and of every put into a file store the vault opens,
+	// with the step's name; an error stops the operation there, as a crash
+	// would, leaving the disk as it is.
+	hook func(step string) error
 
 	mu      sync.RWMutex // guards the unlocked state below
 	sub     *subkeys     // nil when locked
+	subGen  string       // the generation sub belongs to
 	entries map[string]*entry
 	damaged []error
 	timer   *time.Timer
@@ -90,7 +107,9 @@ type entry struct {
 
 // Open prepares the vault in dataDir without unlocking it, creating
 // <dataDir>/vault (0700) if needed and enforcing 0700/0600 on what exists.
-// dataDir itself is created 0700 if missing but left as is otherwise.
+// dataDir itself is created 0700 if missing but left as is otherwise. It
+// removes what interrupted operations left behind: stale temporary files,
+// and generations other than the live one (see collect).
 func Open(dataDir string, opts Options) (*Vault, error) {
 	kdf, err := opts.KDF.orDefault()
 	if err != nil {
@@ -117,14 +136,139 @@ func Open(dataDir string, opts Options) (*Vault, error) {
 	v.bo = backoff{dir: dir, now: time.Now}
 	switch backend {
 	case BackendFile:
-		v.store, err = openFileStore(dir)
+		v.layout = &fileLayout{dir: dir}
 	case BackendKeychain:
-		v.store, err = openKeychainStore()
+		v.layout, err = openKeychainLayout(dir)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if err := v.tidy(); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// tidy opens the live generation, which enforces its modes and clears stale
+// staging files, and removes every other generation (see collect). Without a
+// current file there is nothing it may remove, and it leaves the vault (none
+// yet, or a legacy one) to be resolved by the first operation. A vault that
+// is unreadable is left for Exists and Unlock to report.
+func (v *Vault) tidy() error {
+	if _, err := os.Lstat(v.currentPath()); err != nil {
+		return nil
+	}
+	v.opMu.Lock()
+	defer v.opMu.Unlock()
+	release, err := lockDir(v.dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	err = v.resolve()
+	var ce *CorruptError
+	if errors.Is(err, ErrNotInitialized) || errors.As(err, &ce) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v.collect(false)
+	return nil
+}
+
+// resolve finds the live generation, the one the current file names, and
+// makes v.store its store. Without a current file, a legacy vault (one
+// from before generations) is live if it has a header; otherwise there is no
+// vault: ErrNotInitialized. The caller holds opMu and the directory lock.
+func (v *Vault) resolve() error {
+	gen, err := readCurrent(v.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return v.resolveLegacy()
+	}
+	if err != nil {
+		return err
+	}
+	if v.store != nil && v.live == gen {
+		return nil
+	}
+	s, err := v.layout.open(gen)
+	if errors.Is(err, errNotFound) {
+		return &CorruptError{Path: v.currentPath(), Err: fmt.Errorf("names %s, which does not exist", gen)}
+	}
+	if err != nil {
+		return err
+	}
+	v.setStore(gen, s)
+	return nil
+}
+
+func (v *Vault) resolveLegacy() error {
+	v.live, v.store = legacyGen, nil
+	s, err := v.layout.open(legacyGen)
+	if errors.Is(err, errNotFound) {
+		return ErrNotInitialized
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.get(headerName)
+	var ce *CorruptError
+	switch {
+	case errors.Is(err, errNotFound):
+		return ErrNotInitialized
+	case err != nil && !errors.As(err, &ce): // a damaged header is Unlock's to report
+		return err
+	}
+	v.setStore(legacyGen, s)
+	return nil
+}
+
+// setStore makes s, the store of generation gen, the live store.
+func (v *Vault) setStore(gen string, s store) {
+	if fs, ok := s.(*fileStore); ok && v.hook != nil {
+		fs.hook = v.hook
+	}
+	v.live, v.store = gen, s
+}
+
+func (v *Vault) currentPath() string { return filepath.Join(v.dir, currentFile) }
+
+// collect removes every generation but the live one, best effort: what it
+// cannot remove now it removes next time. It does nothing unless the current
+// file named the live generation and that generation's header parses (the
+// caller says headerOK if it has just parsed it): a generation is garbage
+// only next to a live one known to be sound. Without a current file (a
+// legacy vault, or a lost file) nothing is removed. The caller holds opMu
+// and the directory lock, so no generation is being written.
+func (v *Vault) collect(headerOK bool) {
+	if gen, err := readCurrent(v.dir); err != nil || v.store == nil || gen != v.live {
+		return
+	}
+	gens, err := v.layout.gens()
+	if err != nil {
+		return
+	}
+	gens = slices.DeleteFunc(gens, func(g string) bool { return g == v.live })
+	if len(gens) == 0 {
+		return
+	}
+	if !headerOK {
+		if _, err := v.readHeader(); err != nil {
+			return
+		}
+	}
+	for _, g := range gens {
+		v.layout.drop(g)
+	}
+}
+
+// step runs the test hook, if any.
+func (v *Vault) step(name string) error {
+	if v.hook != nil {
+		return v.hook(name)
+	}
+	return nil
 }
 
 // chooseBackend reconciles the requested backend with the one recorded.
@@ -157,41 +301,88 @@ func (v *Vault) Backend() Backend { return v.backend }
 
 // Exists reports whether the vault has been initialized.
 func (v *Vault) Exists() (bool, error) {
-	_, err := v.store.get(headerName)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, errNotFound):
-		return false, nil
-	default:
+	v.opMu.Lock()
+	defer v.opMu.Unlock()
+	release, err := lockDir(v.dir)
+	if err != nil {
 		return false, err
 	}
+	defer release()
+	return v.exists()
+}
+
+// exists is Exists for a caller holding opMu and the directory lock.
+func (v *Vault) exists() (bool, error) {
+	err := v.resolve()
+	if errors.Is(err, ErrNotInitialized) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := v.store.get(headerName); errors.Is(err, errNotFound) {
+		return false, v.missingHeader()
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// missingHeader is the error for a live generation without a header.
+func (v *Vault) missingHeader() error {
+	return &CorruptError{Path: v.store.where(headerName), Err: errors.New("missing")}
 }
 
 // Init creates an empty vault protected by passphrase and leaves it
 // unlocked. It refuses to overwrite an existing vault, or a store that holds
-// records without a header (they would become unreadable). The caller owns
-// passphrase and should clear it.
+// records without a live header (they would become unreadable). The caller
+// owns passphrase and should clear it.
+//
+// It writes a new generation holding only a header, then the current file
+// naming it: a crash before that leaves no vault, and Init can simply run
+// again (it removes the header-only leftover).
 func (v *Vault) Init(passphrase []byte) error {
 	if len(passphrase) == 0 {
 		return ErrEmptyPassphrase
 	}
 	v.opMu.Lock()
 	defer v.opMu.Unlock()
-	if ok, err := v.Exists(); err != nil {
+	release, err := lockDir(v.dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if ok, err := v.exists(); err != nil {
 		return err
 	} else if ok {
 		return ErrAlreadyInitialized
 	}
-	names, err := v.store.list()
+	// No live generation: what generations there are hold no vault, unless
+	// they hold records.
+	gens, err := v.layout.gens()
 	if err != nil {
 		return err
 	}
-	for _, n := range names {
-		if isRecordName(n) {
-			return &CorruptError{Path: v.store.where(headerName), Err: errors.New("missing, but key records exist; refusing to start a new vault over them")}
+	for _, g := range gens {
+		s, err := v.layout.open(g)
+		if errors.Is(err, errNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		names, err := s.list()
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(names, isRecordName) {
+			return &CorruptError{Path: s.where(headerName), Err: errors.New("missing or not current, but key records exist; refusing to start a new vault over them")}
 		}
 	}
+	for _, g := range gens {
+		v.layout.drop(g) // best effort: they hold nothing
+	}
+
 	dk := make([]byte, dataKeyLen)
 	defer clear(dk)
 	if _, err := rand.Read(dk); err != nil {
@@ -201,27 +392,58 @@ func (v *Vault) Init(passphrase []byte) error {
 	if err != nil {
 		return err
 	}
-	// The backend is recorded first: a crash before the header is written
-	// leaves no vault, and Init can simply run again.
-	if err := writeFileAtomic(v.dir, backendFile, []byte(string(v.backend)+"\n")); err != nil {
-		return err
-	}
-	if err := v.store.put(headerName, h.marshal()); err != nil {
-		return err
-	}
 	sub, err := deriveSubkeys(dk)
 	if err != nil {
 		return err
 	}
-	v.install(sub, map[string]*entry{}, nil)
+	gen, err := newGenName()
+	if err != nil {
+		return err
+	}
+	// The backend is recorded first: a crash before current is written
+	// leaves no vault, and Init can simply run again.
+	if err := writeFileAtomic(v.dir, backendFile, []byte(string(v.backend)+"\n")); err != nil {
+		sub.zero()
+		return err
+	}
+	s, err := v.createGen(gen)
+	if err == nil {
+		err = s.put(headerName, h.marshal())
+	}
+	if err == nil {
+		err = v.step("header")
+	}
+	if err == nil {
+		err = writeCurrent(v.dir, gen)
+	}
+	if err != nil {
+		sub.zero()
+		return err
+	}
+	v.setStore(gen, s)
+	v.install(sub, gen, map[string]*entry{}, nil)
 	return nil
 }
 
-// readHeader fetches and parses the header.
+// createGen creates generation gen and returns its store, with the test
+// hook attached.
+func (v *Vault) createGen(gen string) (store, error) {
+	s, err := v.layout.create(gen)
+	if err != nil {
+		return nil, err
+	}
+	if fs, ok := s.(*fileStore); ok && v.hook != nil {
+		fs.hook = v.hook
+	}
+	return s, nil
+}
+
+// readHeader fetches and parses the live generation's header; the caller
+// has resolved it.
 func (v *Vault) readHeader() (*header, error) {
 	b, err := v.store.get(headerName)
 	if errors.Is(err, errNotFound) {
-		return nil, ErrNotInitialized
+		return nil, v.missingHeader()
 	}
 	if err != nil {
 		return nil, err
@@ -233,11 +455,15 @@ func (v *Vault) readHeader() (*header, error) {
 	return h, nil
 }
 
-// openHeader checks the backoff, then the passphrase, recording the outcome;
-// the caller holds opMu and must clear the returned data key.
+// openHeader resolves the live generation, checks the backoff, then the
+// passphrase, recording the outcome. The caller holds opMu and the directory
+// lock, and must clear the returned data key.
 func (v *Vault) openHeader(passphrase []byte) ([]byte, error) {
 	if len(passphrase) == 0 {
 		return nil, ErrEmptyPassphrase
+	}
+	if err := v.resolve(); err != nil {
+		return nil, err
 	}
 	if err := v.bo.check(); err != nil {
 		return nil, err
@@ -276,6 +502,11 @@ func (v *Vault) openHeader(passphrase []byte) ([]byte, error) {
 func (v *Vault) Unlock(passphrase []byte) error {
 	v.opMu.Lock()
 	defer v.opMu.Unlock()
+	release, err := lockDir(v.dir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	dk, err := v.openHeader(passphrase)
 	if err != nil {
 		return err
@@ -290,11 +521,11 @@ func (v *Vault) Unlock(passphrase []byte) error {
 		sub.zero()
 		return err
 	}
-	v.install(sub, entries, damaged)
+	v.install(sub, v.live, entries, damaged)
 	return nil
 }
 
-// loadRecords decrypts every record the store lists.
+// loadRecords decrypts every record the live store lists.
 func (v *Vault) loadRecords(sub *subkeys) (map[string]*entry, []error, error) {
 	names, err := v.store.list()
 	if err != nil {
@@ -335,17 +566,22 @@ func (v *Vault) loadRecords(sub *subkeys) (map[string]*entry, []error, error) {
 	return entries, damaged, nil
 }
 
-// install makes sub and entries the unlocked state, wiping any previous one,
-// and starts the idle timer.
-func (v *Vault) install(sub *subkeys, entries map[string]*entry, damaged []error) {
+// install makes sub (of generation gen) and entries the unlocked state,
+// wiping any previous one, and starts the idle timer.
+func (v *Vault) install(sub *subkeys, gen string, entries map[string]*entry, damaged []error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.installLocked(sub, gen, entries, damaged)
+}
+
+// installLocked is install for a caller holding mu.
+func (v *Vault) installLocked(sub *subkeys, gen string, entries map[string]*entry, damaged []error) {
 	v.lockLocked()
-	v.sub, v.entries, v.damaged = sub, entries, damaged
+	v.sub, v.subGen, v.entries, v.damaged = sub, gen, entries, damaged
 	v.touch()
 	if v.autoLock > 0 {
-		gen := v.gen
-		v.timer = time.AfterFunc(v.autoLock, func() { v.idle(gen) })
+		g := v.gen
+		v.timer = time.AfterFunc(v.autoLock, func() { v.idle(g) })
 	}
 }
 
@@ -418,32 +654,175 @@ func (v *Vault) idle(gen uint64) {
 	}
 }
 
-// ChangePassphrase rewraps the data key under newPass, with the KDF
-// parameters of Options (so it also raises the cost of an old vault). Only
-// the header item is rewritten, in one atomic replace: after a crash at any
-// point, either oldPass or newPass opens the vault, with every key. The
-// locked or unlocked state is unchanged. A wrong oldPass counts toward the
-// backoff like a failed Unlock.
+// ChangePassphrase protects the vault with newPass instead of oldPass, with
+// the KDF parameters of Options (so it also raises the cost of an old
+// vault), and replaces the data key: every record is re-encrypted under a
+// fresh one and stored under a new name. After it returns, nothing on disk
+// opens with oldPass, not even with a copy of the old header. The locked or
+// unlocked state is unchanged. A wrong oldPass counts toward the backoff like
+// a failed Unlock.
 //
-// The data key itself is kept, so a copy of the old header taken earlier
-// still opens with oldPass: if oldPass leaked, move the funds' authority to
-// new keys on chain as well.
+// The steps, each durable before the next (fsync of every file and
+// directory written):
+//
+//  1. Open the live generation with oldPass and decrypt every record. A
+//     record that cannot be read stops the change before anything is
+//     written: it cannot be re-encrypted, and the vault never deletes
+//     it by itself.
+//  2. Remove leftovers of earlier interrupted changes (see collect).
+//  3. Create a new generation, a fresh random name, beside the live one.
+//  4. Write every record into it, re-encrypted under the new data key and
+//     stored under its new name, one atomic item write each.
+//  5. Write its header: the new data key wrapped under newPass.
+//  6. Switch: write the current file naming the new generation (temporary
+//     file, fsync, rename, fsync of the directory). The rename is the
+//     commit point.
+//  7. Delete the old generation, best effort.
+//
+// A crash before the rename in step 6 leaves the old generation current and
+// intact (nothing in it was touched), so oldPass opens the vault; the
+// partial new generation is garbage, removed at the next Open. A crash after
+// the rename leaves the complete new generation current, so newPass opens it;
+// the old generation, whole or half deleted, is garbage likewise. An error
+// (rather than a crash) leaves the disk the same way.
+//
+// A copy of the vault taken before the change still opens with oldPass and
+// yields the keys as they were: if oldPass leaked, move the funds' authority
+// to new keys on chain as well. Deleted files may also survive in backups
+// or on the disk's free blocks.
 func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 	if len(newPass) == 0 {
 		return ErrEmptyPassphrase
 	}
 	v.opMu.Lock()
 	defer v.opMu.Unlock()
+	release, err := lockDir(v.dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	// 1. Everything the live generation holds.
 	dk, err := v.openHeader(oldPass)
 	if err != nil {
 		return err
 	}
-	defer clear(dk)
-	h, err := newHeader(newPass, dk, v.kdf)
+	oldSub, err := deriveSubkeys(dk)
+	clear(dk)
 	if err != nil {
 		return err
 	}
-	return v.store.put(headerName, h.marshal())
+	entries, damaged, err := v.loadRecords(oldSub)
+	oldSub.zero()
+	if err != nil {
+		return err
+	}
+	defer func() { zeroEntries(entries) }() // whatever is not handed to install
+	if len(damaged) > 0 {
+		return fmt.Errorf("%d key record(s) cannot be read, so cannot be re-encrypted under a new data key; "+
+			"restore them, or remove them (by their identity, or by deleting the files) before changing the passphrase: %w",
+			len(damaged), errors.Join(damaged...))
+	}
+
+	// 2. Leftovers. openHeader has just parsed the live header.
+	v.collect(true)
+
+	// The new data key, its subkeys and header.
+	newDK := make([]byte, dataKeyLen)
+	if _, err := rand.Read(newDK); err != nil {
+		return err
+	}
+	h, err := newHeader(newPass, newDK, v.kdf)
+	if err != nil {
+		clear(newDK)
+		return err
+	}
+	newSub, err := deriveSubkeys(newDK)
+	clear(newDK)
+	if err != nil {
+		return err
+	}
+	installed := false
+	defer func() {
+		if !installed {
+			newSub.zero()
+		}
+	}()
+
+	// 3. The new generation.
+	gen, err := newGenName()
+	if err != nil {
+		return err
+	}
+	s, err := v.createGen(gen)
+	if err != nil {
+		return err
+	}
+	if err := v.step("created"); err != nil {
+		return err
+	}
+
+	// 4. Records, in a fixed order (of their old names) so a test can stop
+	// after any one.
+	rekeyed := make(map[string]*entry, len(entries))
+	for i, oldName := range slices.Sorted(maps.Keys(entries)) {
+		e := entries[oldName]
+		name := newSub.itemName(e.id)
+		raw := e.key.Bytes()
+		rec, err := newSub.sealRecord(name, e.id, raw)
+		clear(raw)
+		if err != nil {
+			return err
+		}
+		if err := s.put(name, rec); err != nil {
+			return err
+		}
+		rekeyed[name] = e
+		if err := v.step(fmt.Sprintf("record %d", i+1)); err != nil {
+			return err
+		}
+	}
+
+	// 5. Header.
+	if err := s.put(headerName, h.marshal()); err != nil {
+		return err
+	}
+	if err := v.step("header"); err != nil {
+		return err
+	}
+
+	// 6. Switch.
+	if err := v.step("flip"); err != nil {
+		return err
+	}
+	if err := writeCurrent(v.dir, gen); err != nil {
+		if cur, rerr := readCurrent(v.dir); rerr == nil && cur == gen {
+			// Renamed, but the directory's fsync failed.
+			return fmt.Errorf("the new passphrase is in effect, but the switch may not survive a power loss: %w", err)
+		}
+		return err
+	}
+	v.setStore(gen, s)
+	if err := v.step("flipped"); err != nil {
+		return err
+	}
+
+	// 7. The old generation is garbage now, with any other leftover. A
+	// failure to delete it is not the change's: Open and the next change
+	// retry. The header was just written.
+	v.collect(true)
+	if err := v.step("cleaned"); err != nil {
+		return err
+	}
+
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.sub != nil {
+		v.installLocked(newSub, gen, rekeyed, nil)
+		installed = true
+		entries = nil // now owned by the unlocked state
+	}
+	return nil
 }
 
 // isRecordName tells record items from the header and from foreign files.
