@@ -36,6 +36,9 @@ PKGS ?= ./...
 # Extra flags for go test, e.g. make test TESTFLAGS='-count=1 -v'.
 TESTFLAGS ?=
 FUZZTIME ?= 20s
+# Linters, pinned, fetched through the Go module proxy and cached by go run.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
 # Lists the Go files to format-check: all but testdata (may hold deliberately broken files),
 # hidden folders and node_modules.
@@ -78,6 +81,13 @@ test: deps-test
 	fi
 	@echo "== go vet"
 	$(GO) vet $(PKGS)
+	@echo "== staticcheck"
+	$(GO) run $(STATICCHECK) $(PKGS)
+	@echo "== govulncheck"
+	@if out=$$($(GO) run $(GOVULNCHECK) $(PKGS) 2>&1); then echo "$$out"; \
+	elif echo "$$out" | grep -q 'fetching vulnerabilities'; then \
+		echo "govulncheck: skipped: the vulnerability database is not reachable from this machine"; \
+	else echo "$$out"; exit 1; fi
 	@echo "== go test -race"
 	$(XVFB) $(GO) test -race $(TESTFLAGS) $(PKGS)
 

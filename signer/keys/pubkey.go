@@ -14,7 +14,8 @@ import (
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	"github.com/mr-tron/base58"
-	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // Graphene's key checksum is RIPEMD-160; no choice here.
+	//lint:ignore SA1019 Graphene key checksums are RIPEMD-160 by definition; nothing to choose here.
+	"golang.org/x/crypto/ripemd160"
 )
 
 // Errors returned when a public key string or its bytes are rejected. They are
