@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"localsigner/localapi"
 	"localsigner/localapi/admin"
 )
 
@@ -114,7 +115,18 @@ func runApprovals(env Env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE")
+	var txs []localapi.ApprovalRequest
 	for _, p := range ps {
+		if p.Kind == localapi.KindTransaction && p.Transaction != nil {
+			txs = append(txs, p)
+			var names []string
+			for _, op := range p.Transaction.Operations {
+				names = append(names, op.Name)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Origin), p.ClientID, strings.Join(names, ","),
+				orDash(p.Account), "confirm transaction ("+p.Transaction.Authority+" key)")
+			continue
+		}
 		var note []string
 		if p.FirstTime {
 			note = append(note, "new dapp")
@@ -129,7 +141,20 @@ func runApprovals(env Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Origin, client, strings.Join(p.RequestedScopes, ","),
 			orDash(p.Account), strings.Join(note, "; "))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range txs {
+		fmt.Fprintf(env.Stdout, "\nTransaction %s from %s for @%s (%s):\n", p.ID, orDash(p.Origin), p.Account, p.Transaction.Reason)
+		for _, op := range p.Transaction.Operations {
+			fmt.Fprintf(env.Stdout, "  - %s\n", op.Summary)
+		}
+		if len(p.Transaction.Spending) > 0 {
+			fmt.Fprintf(env.Stdout, "  spends %s\n", strings.Join(p.Transaction.Spending, ", "))
+		}
+		fmt.Fprintf(env.Stdout, "  sign it: localsigner approve %s   refuse: localsigner deny %s   (raw JSON: approvals --json)\n", p.ID, p.ID)
+	}
+	return nil
 }
 
 func orDash(s string) string {
@@ -234,11 +259,14 @@ func runApps(env Env, args []string) error {
 		return runAppsLs(env, args[1:])
 	case "rm":
 		return runAppsRm(env, args[1:])
+	case "password":
+		return runAppsPassword(env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, "Usage:")
 		fmt.Fprintln(env.Stdout, "  localsigner apps add NAME --scopes a,b [--redirect-uri URI]... [--implicit] [--account NAME] [--json]")
 		fmt.Fprintln(env.Stdout, "  localsigner apps ls [--json]")
 		fmt.Fprintln(env.Stdout, "  localsigner apps rm ID")
+		fmt.Fprintln(env.Stdout, "  localsigner apps password ID [--off]   (PeerID password grant; prints a new app password once)")
 		return nil
 	}
 	return fmt.Errorf("%w: unknown apps subcommand %q (add, ls or rm)", errUsage, args[0])
@@ -355,8 +383,16 @@ func runLog(env Env, args []string) error {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tEVENT\tCLIENT\tACCOUNT\tSCOPES\tDETAIL")
 	for _, e := range ev {
+		detail := e.Detail
+		if e.Outcome != "" { // a dapp transaction
+			detail = e.Outcome + " " + strings.Join(e.Operations, ",")
+			if e.TxID != "" {
+				detail += " tx " + e.TxID
+			}
+			detail += ": " + e.Detail
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Type, orDash(e.ClientID),
-			orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), e.Detail)
+			orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), detail)
 	}
 	return tw.Flush()
 }

@@ -73,6 +73,12 @@ var commands = map[string]command{
 	"revoke":    {"revoke everything a dapp was granted", runRevoke},
 	"apps":      {"registered apps (own scripts): add, ls, rm", runApps},
 	"log":       {"show the audit log", runLog},
+	// Offline check of a login's id_token, as a dapp's backend does (verify.go).
+	"verify-login": {"verify an id_token against the account's key on chain", runVerifyLogin},
+
+	// Dapp API settings (allowance.go).
+	"allowance":      {"let a dapp spend up to a limit per day without asking each time", runAllowance},
+	"token-carriers": {"let a dapp send its token in the query or a cookie", runTokenCarriers},
 }
 
 // Version is set at build time with -ldflags "-X localsigner/cli.Version=…".

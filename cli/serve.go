@@ -7,15 +7,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
 	"localsigner/localapi/authz"
+	"localsigner/localapi/jose"
 	"localsigner/localapi/store"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
+	"localsigner/signer/node"
 )
 
 // signalContext is the context serve runs under: cancelled by SIGINT or
@@ -25,11 +28,14 @@ var signalContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runServe(env Env, args []string) error {
-	fs, vf := newVaultFlagSet(env, "localsigner serve", "--headless [--devnet] [--listen ADDR] [--data-dir DIR] [--passphrase-file FILE] [--locked]")
+	fs, vf := newVaultFlagSet(env, "localsigner serve", "--headless [--devnet] [--chain hive|peerplays] [--node URL]... [--listen ADDR] [--data-dir DIR] [--passphrase-file FILE] [--locked]")
 	headless := fs.Bool("headless", false, "run the dapp server without the desktop app")
 	useDevnet := fs.Bool("devnet", false, "run the embedded devnet in-process and grant for it instead of Hive")
 	listen := fs.String("listen", localapi.DefaultListen, "loopback address of the dapp server (127.0.0.1:PORT)")
 	locked := fs.Bool("locked", false, "start locked without asking for the passphrase; unlock later with 'localsigner unlock'")
+	chainFlag := fs.String("chain", "hive", "hive or peerplays: the chain to grant and sign for (with --devnet, the devnet's dialect)")
+	var nodes stringList
+	fs.Var(&nodes, "node", "node URL (ws://, wss://, http://, https://) for the dapp API; repeatable or comma-separated, tried in order")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -50,7 +56,14 @@ func runServe(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	chainName := "hive"
+	chainName, family := *chainFlag, chain.Hive
+	switch chainName {
+	case "hive":
+	case "peerplays":
+		family = chain.Graphene
+	default:
+		return fmt.Errorf("%w: --chain %q: want hive or peerplays", errUsage, chainName)
+	}
 	if *useDevnet {
 		chainName = "devnet"
 	}
@@ -59,24 +72,58 @@ func runServe(env Env, args []string) error {
 		return err
 	}
 	var cat authz.Catalog = authz.HiveOps
-	if c.Family == chain.Graphene {
+	if family == chain.Graphene {
 		cat = authz.GrapheneOps
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var nodeURLs []string
+	for _, n := range nodes {
+		for _, u := range strings.Split(n, ",") {
+			if u = strings.TrimSpace(u); u != "" {
+				nodeURLs = append(nodeURLs, u)
+			}
+		}
+	}
 	if *useDevnet {
-		d, err := devnet.New(devnet.Config{Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
+		d, err := devnet.New(devnet.Config{Family: family, Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
 		if err != nil {
 			return fmt.Errorf("start devnet: %w", err)
 		}
 		defer d.Close()
+		if family == chain.Graphene {
+			c = d.Chain()     // the Peerplays devnet: devnet chain id, PPY keys, Graphene operations
+			c.Name = "devnet" // grants and vault keys are filed under "devnet"
+		}
+		fe, err := d.Listen("127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("devnet: %w", err)
+		}
+		if len(nodeURLs) == 0 {
+			nodeURLs = []string{fe.URL()}
+		}
+	}
+	var nodeClient localapi.NodeClient
+	if len(nodeURLs) > 0 {
+		nc, err := node.Dial(context.Background(), nodeURLs, node.Options{Chain: c})
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		nodeClient = nc
+	} else {
+		log.Warn("no node configured: /api/broadcast and /api/me will answer 503; pass --node URL")
 	}
 	if !*locked {
 		if err := serveUnlock(env, vf, localapi.SignerVault{V: v}); err != nil {
 			return err
 		}
 	}
-	srv, err := localapi.New(localapi.Config{Listen: *listen, Chain: c.Name, Catalog: cat, Store: db,
-		Vault: localapi.SignerVault{V: v}, Logger: log})
+	ik, err := loadInstanceKey(db)
+	if err != nil {
+		return err
+	}
+	srv, err := localapi.New(localapi.Config{Listen: *listen, Chain: c.Name, Catalog: cat, Store: db, InstanceKey: ik,
+		Vault: localapi.SignerVault{V: v}, Logger: log, Node: nodeClient, ChainParams: c})
 	if err != nil {
 		return err
 	}
@@ -135,4 +182,16 @@ func serveUnlock(env Env, vf *vaultFlags, v localapi.Vault) error {
 		return fmt.Errorf("unlock: %w", err)
 	}
 	return nil
+}
+
+// loadInstanceKey reads the key that signs app tokens from the store,
+// creating it on first start (see store.DB.InstanceKey for why it lives
+// there). localapi.New self-tests it.
+func loadInstanceKey(db *store.DB) (*jose.InstanceKey, error) {
+	raw, err := db.InstanceKey(jose.NewInstanceKeyBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(raw)
+	return jose.NewInstanceKey(raw)
 }

@@ -10,9 +10,11 @@ import (
 	"localsigner/localapi/authz"
 )
 
-// ApprovalRequest is an authorization request waiting for the user. It
-// holds only what a person needs to decide: who asks (client and, above
-// all, the origin the answer goes to), for what, and for which account.
+// ApprovalRequest is a request waiting for the user. It holds only what a
+// person needs to decide: who asks (client and, above all, the origin the
+// answer goes to), for what, and for which account. Kind tells the two
+// kinds apart: an authorization request (KindAuthorize: scopes, redirect)
+// or a transaction to confirm (KindTransaction: Transaction, Account).
 type ApprovalRequest struct {
 	ID          string `json:"id"`
 	ClientID    string `json:"client_id"`
@@ -34,6 +36,11 @@ type ApprovalRequest struct {
 	Chain              string    `json:"chain"`
 	CreatedAt          time.Time `json:"created_at"`
 	ExpiresAt          time.Time `json:"expires_at"`
+
+	// Kind is KindAuthorize or KindTransaction.
+	Kind string `json:"kind"`
+	// Transaction is set for KindTransaction only.
+	Transaction *TransactionConfirm `json:"transaction,omitempty"`
 }
 
 // Decision is the user's answer.

@@ -21,6 +21,9 @@ import (
 // (error, error_description, state, iss) only for a client whose redirect
 // URI is registered or was approved before; a bad client_id or redirect_uri,
 // or any failure of a client nobody has vouched for yet, gets an error page.
+// It also serves PeerID's GET /permissions?client_id=&redirect_uri=&state=:
+// for registered apps only, for exactly their registered scopes, and
+// without PKCE (the code is redeemed with the app's secret).
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	// Only a top-level navigation may start a prompt: a fetch, image or
 	// iframe from some page must not make a window pop up.
@@ -33,6 +36,10 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, perr := authz.ParseAuthorizeRequest(r.URL.RawQuery, s.cfg.Catalog)
+	peerID := r.URL.Path == permissionsPath // PeerID's page: registered apps, their own scopes, no PKCE
+	if peerID {
+		req, perr = authz.ParsePermissionsRequest(r.URL.RawQuery)
+	}
 	key := "-"
 	if req != nil {
 		key = req.ClientID
@@ -46,6 +53,9 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client, known, err := s.iss.CheckClient(req)
+	if err == nil && peerID {
+		err = permissionsClient(client, known, req)
+	}
 	if err != nil {
 		s.errorPage(w, http.StatusBadRequest, "Invalid authorization request: "+authz.AsError(err).Description)
 		return
@@ -79,6 +89,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.cfg.Now()
 	ar := &ApprovalRequest{
+		Kind:     KindAuthorize,
 		ClientID: req.ClientID, Registered: client.Kind == authz.App, FirstTime: !known,
 		RedirectURI: req.RedirectURI, Origin: req.Origin, ResponseType: string(req.Type),
 		RequestedScopes: req.Scopes, Descriptions: req.Scopes.Describe(s.cfg.Catalog),
@@ -199,6 +210,9 @@ func (s *Server) waitUnlocked(ctx context.Context) bool {
 // scopes (all requested), account (hint, or the vault's only account). The
 // account must be one the vault holds keys for on the chain.
 func (s *Server) completeDecision(ar *ApprovalRequest, d *Decision) error {
+	if ar.Kind == KindTransaction {
+		return nil // a yes or no; nothing to complete
+	}
 	if d.Scopes == nil {
 		d.Scopes = slices.Clone(ar.RequestedScopes)
 	} else {

@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string {
 }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	srv     *localapi.Server
 	db      *store.DB
@@ -66,7 +66,7 @@ type env struct {
 
 type envOption func(*localapi.Config)
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "ls")
 	if err != nil {

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"localsigner/localapi/authz"
+	"localsigner/localapi/jose"
+	"localsigner/signer/chain"
 )
 
 // DefaultListen is the address the server listens on unless told otherwise.
@@ -81,6 +83,27 @@ type Config struct {
 	// SweepInterval is how often expired codes and tokens are deleted
 	// (default one minute).
 	SweepInterval time.Duration
+
+	// Node reads accounts and broadcasts for the dapp API; nil makes
+	// /api/broadcast and /api/me answer that no node is reachable.
+	Node NodeClient
+	// ChainParams are the parameters of Chain (id, key prefix, assets),
+	// for decoding and signing dapp transactions; nil looks Chain up with
+	// chain.Lookup.
+	ChainParams *chain.Chain
+	// Signer signs dapp transactions; nil uses Vault if it is a Signer
+	// (SignerVault is).
+	Signer Signer
+	// ConfirmTimeout bounds how long a dapp transaction waits for the
+	// user's confirmation (default ApprovalTimeout).
+	ConfirmTimeout time.Duration
+	// AccountCacheTTL is how long /api/me reuses an account read from the
+	// node (default 3 s, one Hive block; negative disables the cache).
+	AccountCacheTTL time.Duration
+	// InstanceKey signs app tokens (POST /auth/token); nil makes a key that
+	// lives as long as the process. The composition root loads it from the
+	// store (store.DB.InstanceKey).
+	InstanceKey *jose.InstanceKey
 }
 
 // Server is the local HTTP server. Create it with New, bind with Listen,
@@ -94,6 +117,14 @@ type Server struct {
 	limits   Limits
 	endpoint *limiter // per client per endpoint
 	prompts  *limiter // per redirect origin
+
+	// The dapp API (broadcast.go, dappapi.go).
+	chain      *chain.Chain
+	node       NodeClient
+	signer     Signer
+	accountIDs sync.Map // Graphene: account name → "1.2.N"
+	accounts   *accountCache
+	jwtKey     *jose.InstanceKey // signs app tokens (apptoken.go)
 
 	mu        sync.Mutex
 	listeners []net.Listener
@@ -125,12 +156,39 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: cfg.Store, Catalog: cfg.Catalog, Chain: cfg.Chain,
-		Now: cfg.Now, Lifetimes: cfg.Lifetimes})
+	if cfg.ConfirmTimeout <= 0 {
+		cfg.ConfirmTimeout = cfg.ApprovalTimeout
+	}
+	if cfg.AccountCacheTTL == 0 {
+		cfg.AccountCacheTTL = 3 * time.Second
+	}
+	params := cfg.ChainParams
+	if params == nil {
+		var err error
+		if params, err = chain.Lookup(cfg.Chain, ""); err != nil {
+			return nil, fmt.Errorf("localapi: chain %q: %w (set Config.ChainParams)", cfg.Chain, err)
+		}
+	}
+	sig := cfg.Signer
+	if sig == nil {
+		sig, _ = cfg.Vault.(Signer)
+	}
+	if sig == nil {
+		return nil, errors.New("localapi: config needs a Signer (or a Vault that is one)")
+	}
+	jwtKey, err := loadInstanceKey(cfg.InstanceKey)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, iss: iss, log: cfg.Logger, limits: cfg.Limits.withDefaults()}
+	var s *Server // the issuer's app token check needs the server's issuer URL
+	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: cfg.Store, Catalog: cfg.Catalog, Chain: cfg.Chain,
+		Now: cfg.Now, Lifetimes: cfg.Lifetimes,
+		VerifySigned: func(t string) (string, string, error) { return s.verifyAppToken(t) }})
+	if err != nil {
+		return nil, err
+	}
+	s = &Server{cfg: cfg, iss: iss, log: cfg.Logger, limits: cfg.Limits.withDefaults(),
+		chain: params, node: cfg.Node, signer: sig, accounts: newAccountCache(cfg.AccountCacheTTL, cfg.Now), jwtKey: jwtKey}
 	s.endpoint = newLimiter(s.limits.PerMinute, s.limits.Burst, cfg.Now)
 	s.prompts = newLimiter(s.limits.PromptsPerMinute, s.limits.PromptBurst, cfg.Now)
 	s.queue = NewQueue(s.limits.MaxPending, s.limits.MaxPendingPerOrigin, s.completeDecision)
@@ -280,11 +338,22 @@ const maxOAuthBody = 64 << 10
 // routes is sorted by path; lookupRoute binary-searches it and a test keeps
 // it sorted.
 var routes = []route{
+	{"/.well-known/jwks.json", []string{http.MethodGet}, 0, (*Server).serveJWKS},
 	{"/.well-known/oauth-authorization-server", []string{http.MethodGet}, 0, (*Server).serveMetadata},
+	{"/api/broadcast", []string{http.MethodPost}, maxBroadcastBody, (*Server).serveBroadcast},
+	{"/api/me", []string{http.MethodGet, http.MethodPost, http.MethodPut}, maxOAuthBody, (*Server).serveMe},
+	{"/api/oauth2/token/revoke", []string{http.MethodPost}, maxOAuthBody, (*Server).serveAPIRevoke},
+	{"/api/token", []string{http.MethodGet}, 0, (*Server).serveTokenInfo},
+	{"/api/v1/app/operations", []string{http.MethodPost}, maxBroadcastBody, (*Server).serveIDOperations},
+	{"/api/v1/auth/exchange", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIDExchange},
+	{"/api/v1/auth/refreshtoken", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIDRefresh},
+	{"/api/v1/auth/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIDPassword},
+	{"/auth/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveAppToken},
 	{"/oauth2/authorize", []string{http.MethodGet}, 0, (*Server).serveAuthorize},
 	{"/oauth2/introspect", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIntrospect},
 	{"/oauth2/revoke", []string{http.MethodPost}, maxOAuthBody, (*Server).serveRevoke},
 	{"/oauth2/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveToken},
+	{permissionsPath, []string{http.MethodGet}, 0, (*Server).serveAuthorize},
 }
 
 func lookupRoute(path string) *route {

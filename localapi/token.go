@@ -38,6 +38,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("token issued", "client", tr.Client.ID, "grant_type", tr.GrantType)
+	s.idTokenFor(r, tr, resp)
 	s.writeJSON(w, http.StatusOK, resp)
 }
 

@@ -4,12 +4,26 @@ import (
 	"slices"
 
 	"localsigner/signer"
+	"localsigner/signer/keys"
 )
 
 // SignerVault adapts the signer's vault facade to Vault.
 type SignerVault struct{ V *signer.Vault }
 
-var _ Vault = SignerVault{}
+var (
+	_ Vault  = SignerVault{}
+	_ Signer = SignerVault{}
+)
+
+// PublicKey implements Signer.
+func (s SignerVault) PublicKey(chain, account, role string) (keys.PublicKey, error) {
+	return s.V.PublicKey(chain, account, role)
+}
+
+// Sign implements Signer.
+func (s SignerVault) Sign(chain, account, role string, digest [32]byte) (keys.Signature, error) {
+	return s.V.Sign(chain, account, role, digest)
+}
 
 // Locked implements Vault.
 func (s SignerVault) Locked() bool { return s.V.Locked() }

@@ -42,6 +42,9 @@ type Backend interface {
 	RemoveApp(id string) error
 	Audit(limit int) ([]authz.Event, error)
 	Introspect(token string) (*authz.Introspection, error)
+	SetAllowance(id, asset, perDay string) (int, error)
+	SetClientFlags(id string, query, cookie bool) error
+	SetAppPassword(id string, off bool) (string, error)
 }
 
 var _ Backend = (*localapi.Server)(nil)
@@ -77,6 +80,18 @@ type DecideArgs struct {
 	AllowImplicit bool     `json:"allow_implicit,omitempty"`
 }
 
+// AppPasswordArgs asks for a new app password for app ID, or with Off
+// for the password grant to be turned off.
+type AppPasswordArgs struct {
+	ID  string `json:"id"`
+	Off bool   `json:"off,omitempty"`
+}
+
+// AppPasswordResult carries a new app password, shown once.
+type AppPasswordResult struct {
+	Password string `json:"password,omitempty"`
+}
+
 // IDArgs names a client, app or request.
 type IDArgs struct {
 	ID string `json:"id"`
@@ -110,4 +125,26 @@ type LogArgs struct {
 // TokenArgs carries a token to introspect.
 type TokenArgs struct {
 	Token string `json:"token"`
+}
+
+// AllowanceArgs sets a spending limit per UTC day on a grant, or on every
+// grant of a client: PerDay is an amount with the asset's decimals
+// ("10.000"); "0" removes the limit.
+type AllowanceArgs struct {
+	ID     string `json:"id"`
+	Asset  string `json:"asset"`
+	PerDay string `json:"per_day"`
+}
+
+// AllowanceResult says how many grants changed.
+type AllowanceResult struct {
+	Grants int `json:"grants"`
+}
+
+// ClientFlagsArgs sets which token carriers besides the Authorization
+// header a client may use.
+type ClientFlagsArgs struct {
+	ID          string `json:"id"`
+	QueryToken  bool   `json:"query_token"`
+	CookieToken bool   `json:"cookie_token"`
 }

@@ -50,6 +50,9 @@ func (f *fakeBackend) Audit(int) ([]authz.Event, error) {
 func (f *fakeBackend) Introspect(string) (*authz.Introspection, error) {
 	return &authz.Introspection{Active: true}, nil
 }
+func (f *fakeBackend) SetAllowance(id, asset, perDay string) (int, error) { return 1, nil }
+func (f *fakeBackend) SetClientFlags(string, bool, bool) error            { return nil }
+func (f *fakeBackend) SetAppPassword(string, bool) (string, error)        { return "lsp_x", nil }
 func (f *fakeBackend) AddApp(s authz.AppSpec) (*authz.Client, string, error) {
 	return &authz.Client{ID: "app_1", Name: s.Name}, "lss_secret", nil
 }

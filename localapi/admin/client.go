@@ -134,6 +134,14 @@ func (c *Client) AddApp(a AddAppArgs) (AddAppResult, error) {
 	return r, err
 }
 
+// AppPassword generates a new app password for a registered app (PeerID's
+// password grant), returned once; off turns the grant off instead.
+func (c *Client) AppPassword(id string, off bool) (string, error) {
+	var r AppPasswordResult
+	err := c.call("app_password", AppPasswordArgs{ID: id, Off: off}, &r)
+	return r.Password, err
+}
+
 // RemoveApp deletes a registered app and its grants.
 func (c *Client) RemoveApp(id string) error { return c.call("apps_rm", IDArgs{ID: id}, nil) }
 
@@ -149,4 +157,19 @@ func (c *Client) Introspect(token string) (*authz.Introspection, error) {
 	var out authz.Introspection
 	err := c.call("introspect", TokenArgs{Token: token}, &out)
 	return &out, err
+}
+
+// SetAllowance sets a spending limit per UTC day on a grant, or on every
+// grant of a client, and returns how many grants changed; perDay "0"
+// removes it.
+func (c *Client) SetAllowance(id, asset, perDay string) (int, error) {
+	var r AllowanceResult
+	err := c.call("allowance", AllowanceArgs{ID: id, Asset: asset, PerDay: perDay}, &r)
+	return r.Grants, err
+}
+
+// SetClientFlags sets whether a client may send its token as
+// ?bearer_token= (query) and as a bearer_token cookie (cookie).
+func (c *Client) SetClientFlags(id string, query, cookie bool) error {
+	return c.call("client_flags", ClientFlagsArgs{ID: id, QueryToken: query, CookieToken: cookie}, nil)
 }

@@ -201,6 +201,26 @@ func dispatch(b Backend, req request) (any, error) {
 			return nil, err
 		}
 		return b.Introspect(a.Token)
+	case "allowance":
+		a, err := args[AllowanceArgs](req.Args)
+		if err != nil {
+			return nil, err
+		}
+		n, err := b.SetAllowance(a.ID, a.Asset, a.PerDay)
+		return AllowanceResult{Grants: n}, err
+	case "app_password":
+		a, err := args[AppPasswordArgs](req.Args)
+		if err != nil {
+			return nil, err
+		}
+		pw, err := b.SetAppPassword(a.ID, a.Off)
+		return AppPasswordResult{Password: pw}, err
+	case "client_flags":
+		a, err := args[ClientFlagsArgs](req.Args)
+		if err != nil {
+			return nil, err
+		}
+		return nil, b.SetClientFlags(a.ID, a.QueryToken, a.CookieToken)
 	}
 	return nil, fmt.Errorf("unknown op %q", req.Op)
 }

@@ -42,6 +42,9 @@ type IssuerConfig struct {
 	Now func() time.Time
 	// Lifetimes; zero fields take DefaultLifetimes.
 	Lifetimes Lifetimes
+	// VerifySigned, if set, lets Lookup accept signed app tokens (JWTs):
+	// it checks one and returns its jti and client id (see signed.go).
+	VerifySigned SignedVerifier
 }
 
 // Issuer is the OAuth core: it decides and records grants, and issues,
@@ -54,6 +57,8 @@ type Issuer struct {
 	chain string
 	now   func() time.Time
 	life  Lifetimes
+
+	verifySigned SignedVerifier
 }
 
 // NewIssuer checks cfg and returns an Issuer.
@@ -81,7 +86,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Issuer{store: cfg.Store, cat: cfg.Catalog, chain: cfg.Chain, now: now, life: l}, nil
+	return &Issuer{store: cfg.Store, cat: cfg.Catalog, chain: cfg.Chain, now: now, life: l, verifySigned: cfg.VerifySigned}, nil
 }
 
 // Catalog returns the operation catalog scopes are checked against.
@@ -121,6 +126,9 @@ func (is *Issuer) CheckClient(r *AuthorizeRequest) (c *Client, known bool, err e
 // an app may only ask for its registered scopes and uses the implicit flow
 // only if registered for it. Errors may be redirected.
 func (is *Issuer) Precheck(c *Client, r *AuthorizeRequest) error {
+	if r.Type == ResponseCode && r.Challenge == "" && c.Kind != App {
+		return oauthErr(CodeInvalidRequest, "PKCE is required: code_challenge is missing")
+	}
 	if c.Kind == App {
 		if !c.Scopes.Covers(r.Scopes) {
 			return oauthErr(CodeInvalidScope, "scope exceeds what this app is registered for")
@@ -201,7 +209,7 @@ func (is *Issuer) Authorize(a Approval) (*AuthorizeResult, error) {
 			return err
 		}
 		g := &Grant{ID: gid, ClientID: c.ID, RedirectURI: r.RedirectURI, Origin: r.Origin, Chain: is.chain,
-			Account: a.Account, Scopes: scopes, Implicit: r.Type == ResponseToken, CreatedAt: now}
+			Account: a.Account, Scopes: scopes, Implicit: r.Type == ResponseToken, CreatedAt: now, Nonce: r.Nonce}
 		if err := tx.PutGrant(g); err != nil {
 			return err
 		}

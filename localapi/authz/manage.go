@@ -123,17 +123,23 @@ func (is *Issuer) introspect(tx Tx, token, clientID string) (*Introspection, err
 // Lookup answers "what does this bearer token grant": the record of an
 // active access token, in one read. Anything else (unknown, expired,
 // revoked, a refresh token or code used as a bearer token) is ErrNotFound.
+// A signed app token (JWT) is accepted when the configured verifier vouches
+// for it and its jti is recorded for the same client.
 func (is *Issuer) Lookup(token string) (*Token, error) {
+	key, signedBy := DigestOf(token), ""
 	if !wellFormed(token, PrefixAccess) {
-		return nil, ErrNotFound
+		var ok bool
+		if key, signedBy, ok = is.signedDigest(token); !ok {
+			return nil, ErrNotFound
+		}
 	}
 	var out *Token
 	err := is.store.View(func(tx Tx) error {
-		t, err := tx.Token(DigestOf(token))
+		t, err := tx.Token(key)
 		if err != nil {
 			return err
 		}
-		if t.Kind != KindAccess || !t.Active(is.now()) {
+		if t.Kind != KindAccess || !t.Active(is.now()) || (signedBy != "" && t.ClientID != signedBy) {
 			return ErrNotFound
 		}
 		out = t

@@ -35,8 +35,18 @@ type Client struct {
 	// Implicit allows response_type=token (Hivesigner's default flow) for
 	// this client. Set with "apps add --implicit", or for a public client
 	// when the user approves an implicit request with "approve --implicit".
-	Implicit  bool      `json:"implicit,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Implicit bool `json:"implicit,omitempty"`
+	// QueryToken lets the client present its access token as
+	// ?bearer_token= on read-only dapp API endpoints (RFC 6750 §2.3), and
+	// CookieToken as a bearer_token cookie from one of its own origins.
+	// Both are off by default; the header is always accepted.
+	QueryToken  bool      `json:"query_token,omitempty"`
+	CookieToken bool      `json:"cookie_token,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	// PasswordDigest is the SHA-256 of the app password the user generated
+	// for this app alone ("apps password"); nil keeps PeerID's password
+	// grant off, the default. It is never the vault passphrase.
+	PasswordDigest *Digest `json:"password_sha256,omitempty"`
 }
 
 // Origins returns the browser origins of the client's redirect URIs: the
@@ -64,6 +74,14 @@ type Grant struct {
 	Scopes      Scopes    `json:"scopes"`
 	Implicit    bool      `json:"implicit,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Nonce is the authorization request's nonce, echoed in the id_token of
+	// a login.
+	Nonce string `json:"nonce,omitempty"`
+	// Allowances are standing spending limits the user set for this grant
+	// (see Issuer.SetAllowance); Spending is what they have covered on the
+	// current UTC day.
+	Allowances []Allowance `json:"allowances,omitempty"`
+	Spending   *Spending   `json:"spending,omitempty"`
 }
 
 // TokenKind is what a stored digest stands for.
@@ -119,6 +137,12 @@ type Event struct {
 	GrantID  string    `json:"grant_id,omitempty"`
 	Scopes   Scopes    `json:"scopes,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
+	// Operations, TxID and Outcome describe a dapp API transaction
+	// (EventBroadcast): the operation names, the transaction id once
+	// signed, and how it ended ("broadcast", "refused", "denied", …).
+	Operations []string `json:"operations,omitempty"`
+	TxID       string   `json:"tx_id,omitempty"`
+	Outcome    string   `json:"outcome,omitempty"`
 }
 
 // Audit event types.
@@ -136,6 +160,10 @@ const (
 	EventUnlocked      = "unlocked"
 	EventUnlockFailed  = "unlock_failed"
 	EventLocked        = "locked"
+	EventBroadcast     = "broadcast"     // a dapp API transaction, whatever its outcome
+	EventAllowanceSet  = "allowance_set" // the user changed a grant's spending limit
+	EventClientFlags   = "client_flags"  // the user changed a client's token carriers
+	EventAppPassword   = "app_password"  // the user generated or removed an app password
 )
 
 // Store is transactional storage for the OAuth state. View runs fn in a

@@ -29,6 +29,8 @@ type AuthorizeRequest struct {
 	Scopes    Scopes
 	Challenge string // S256 code_challenge (code flow only)
 	Account   string // optional account hint ("account", as the SDK sends)
+	// Nonce is echoed in the id_token of a login (OpenID Connect's nonce).
+	Nonce string
 }
 
 // ParseAuthorizeRequest reads the query of an authorization request.
@@ -78,6 +80,12 @@ func ParseAuthorizeRequest(rawQuery string, cat Catalog) (*AuthorizeRequest, err
 	}
 	if len(r.Scopes) == 0 {
 		r.Scopes = Scopes{ScopeLogin}
+	}
+	if n, ok := p["nonce"]; ok {
+		if !validNonce(n) {
+			return r, oauthErr(CodeInvalidRequest, "nonce must be 1 to %d printable ASCII characters", maxNonce)
+		}
+		r.Nonce = n
 	}
 	if a, ok := p["account"]; ok && a != "" {
 		if !validAccount(a) {

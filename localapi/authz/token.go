@@ -14,6 +14,11 @@ type TokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
 	Username     string `json:"username,omitempty"`
+	// IDToken is the signed proof of a login (authorization_code with the
+	// login scope); the HTTP layer signs it with the account's key.
+	IDToken string `json:"id_token,omitempty"`
+	// Nonce is the grant's nonce, for the id_token; not sent as such.
+	Nonce string `json:"-"`
 }
 
 // Token runs a token request. Failures are *Error values. A request that
@@ -92,7 +97,11 @@ func (is *Issuer) exchangeCode(tx Tx, c *Client, r *TokenRequest, now time.Time)
 	switch {
 	case !now.Before(t.ExpiresAt), t.ClientID != c.ID, t.RedirectURI != r.RedirectURI:
 		return nil, nil, errBadGrant
-	case !VerifyS256(r.CodeVerifier, t.Challenge):
+	case t.Challenge == "" && c.Kind != App:
+		// Only a registered app, authenticated by its secret, may redeem a
+		// code issued without PKCE (PeerID's /permissions flow).
+		return nil, nil, errBadGrant
+	case t.Challenge != "" && !VerifyS256(r.CodeVerifier, t.Challenge):
 		return nil, nil, oauthErr(CodeInvalidGrant, "code_verifier does not match the code_challenge")
 	}
 	g, err := tx.Grant(t.GrantID)
@@ -114,6 +123,7 @@ func (is *Issuer) exchangeCode(tx Tx, c *Client, r *TokenRequest, now time.Time)
 	if err != nil {
 		return nil, nil, err
 	}
+	resp.Nonce = g.Nonce
 	return resp, nil, tx.AppendAudit(&Event{Time: now, Type: EventTokenIssued, ClientID: c.ID, Account: g.Account,
 		GrantID: g.ID, Scopes: g.Scopes, Detail: "authorization_code"})
 }

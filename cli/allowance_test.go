@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"localsigner/localapi"
+	"localsigner/signer"
+	"localsigner/signer/devnet"
+)
+
+// TestServeDappCommands runs 'serve --headless --devnet' with alice's devnet
+// keys and drives the dapp API from the command line: a spending allowance
+// lets a small transfer through, a bigger one waits in 'approvals' with its
+// summary and is denied, the query token carrier is switched on, and 'log'
+// shows every transaction.
+func TestServeDappCommands(t *testing.T) {
+	dir, err := os.MkdirTemp("", "lsd") // short: the socket path must fit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	const pass = "dapp test passphrase"
+	v, err := signer.OpenVault(dir, cheapVault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Init([]byte(pass)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.AddMasterPassword("devnet", "alice", devnet.DefaultPassword); err != nil {
+		t.Fatal(err)
+	}
+	v.Lock()
+	t.Setenv(envPassphrase, pass)
+	t.Setenv(envDataDir, dir)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	oldSignal := signalContext
+	t.Cleanup(func() { signalContext = oldSignal })
+	signalContext = func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+	serveErr := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"serve", "--headless", "--devnet", "--listen", "127.0.0.1:0"},
+			Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: serveErr, VaultOptions: cheapVault})
+	}()
+	run := func(want int, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := Main(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, VaultOptions: cheapVault}); code != want {
+			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
+		}
+		return out.String() + errOut.String()
+	}
+	issuerRE := regexp.MustCompile(`issuer=(http://127\.0\.0\.1:\d+)`)
+	var issuer string
+	for deadline := time.Now().Add(10 * time.Second); issuer == ""; time.Sleep(20 * time.Millisecond) {
+		if m := issuerRE.FindStringSubmatch(serveErr.String()); m != nil {
+			issuer = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start:\n%s", serveErr.String())
+		}
+	}
+	pending := func() []localapi.ApprovalRequest {
+		t.Helper()
+		var ps []localapi.ApprovalRequest
+		for deadline := time.Now().Add(10 * time.Second); len(ps) == 0; time.Sleep(20 * time.Millisecond) {
+			if err := json.Unmarshal([]byte(run(exitOK, "approvals", "--json")), &ps); err != nil {
+				t.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("nothing pending")
+			}
+		}
+		return ps
+	}
+	do := func(method, path, token, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, issuer+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if loc := resp.Header.Get("Location"); loc != "" {
+			return resp.StatusCode, loc
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	async := func(f func() (int, string)) chan [2]any {
+		ch := make(chan [2]any, 1)
+		go func() { st, b := f(); ch <- [2]any{st, b} }()
+		return ch
+	}
+
+	// Hivesigner's default flow: the token in the redirect.
+	q := url.Values{"client_id": {"mydapp"}, "redirect_uri": {"http://localhost:8080/cb"}, "scope": {"transfer,login"}}
+	auth := async(func() (int, string) { return do(http.MethodGet, "/oauth2/authorize?"+q.Encode(), "", "") })
+	run(exitOK, "approve", pending()[0].ID, "--implicit")
+	loc, _ := url.Parse((<-auth)[1].(string))
+	token := loc.Query().Get("access_token")
+	if token == "" {
+		t.Fatalf("redirect %s", loc)
+	}
+
+	run(exitUsage, "allowance", "mydapp", "--asset", "HIVE")
+	run(exitError, "allowance", "nodapp", "--asset", "HIVE", "--per-day", "1.000")
+	if out := run(exitOK, "allowance", "mydapp", "--asset", "HIVE", "--per-day", "1.000"); !strings.Contains(out, "1 grant(s)") {
+		t.Fatalf("allowance: %s", out)
+	}
+	pay := func(amount string) string {
+		return `{"operations":[["transfer",{"from":"alice","to":"bob","amount":"` + amount + `","memo":"cli test"}]]}`
+	}
+	if st, b := do(http.MethodPost, "/api/broadcast", token, pay("0.500 HIVE")); st != http.StatusOK || !strings.Contains(b, `"block_num"`) {
+		t.Fatalf("within the allowance: %d %s", st, b)
+	}
+	bc := async(func() (int, string) { return do(http.MethodPost, "/api/broadcast", token, pay("1.000 HIVE")) })
+	p := pending()[0]
+	table := run(exitOK, "approvals")
+	if !strings.Contains(table, "confirm transaction (active key)") || !strings.Contains(table, "Transfer 1.000 HIVE from @alice to @bob, memo “cli test”") ||
+		!strings.Contains(table, "beyond today's spending allowance") {
+		t.Fatalf("approvals:\n%s", table)
+	}
+	run(exitOK, "deny", p.ID)
+	if r := <-bc; r[0].(int) != http.StatusForbidden || !strings.Contains(r[1].(string), "access_denied") {
+		t.Fatalf("denied transfer: %v", r)
+	}
+
+	if st, _ := do(http.MethodGet, "/api/me?bearer_token="+token, "", ""); st != http.StatusBadRequest {
+		t.Fatalf("query token before the flag: %d", st)
+	}
+	run(exitOK, "token-carriers", "mydapp", "--query")
+	if st, b := do(http.MethodGet, "/api/me?bearer_token="+token, "", ""); st != http.StatusOK || !strings.Contains(b, `"user":"alice"`) {
+		t.Fatalf("query token: %d %s", st, b)
+	}
+	log := run(exitOK, "log")
+	if !strings.Contains(log, "broadcast transfer tx ") || !strings.Contains(log, "denied transfer") || !strings.Contains(log, "allowance_set") {
+		t.Fatalf("log:\n%s", log)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("serve exited %d:\n%s", code, serveErr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}

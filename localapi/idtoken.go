@@ -1,0 +1,71 @@
+package localapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"localsigner/localapi/authz"
+	"localsigner/localapi/jose"
+	"localsigner/signer/chain"
+)
+
+// loginRole is the account role whose key signs id_tokens on this chain:
+// posting on Hive chains; memo on Graphene chains, which have no posting
+// authority and whose memo key is the least powerful one they publish.
+func (s *Server) loginRole() string {
+	if s.chain.Family == chain.Graphene {
+		return "memo"
+	}
+	return "posting"
+}
+
+// attachIDToken adds an id_token to the answer of an authorization_code
+// exchange whose grant includes login: proof of the sign-in, signed ES256K
+// by the account's own key in the vault, that the dapp's backend can
+// verify against the chain (see jose.IDClaims). If the vault stays locked
+// or holds no such key, the answer goes out without one and the reason is
+// logged: the code is already spent.
+func (s *Server) attachIDToken(ctx context.Context, clientID string, resp *authz.TokenResponse) {
+	if resp == nil || resp.Username == "" || !authz.Scopes(strings.Fields(resp.Scope)).Has(authz.ScopeLogin) {
+		return
+	}
+	if !s.waitUnlocked(ctx) {
+		s.log.Warn("id_token not issued: the vault is locked", "client", clientID)
+		return
+	}
+	role := s.loginRole()
+	pub, err := s.signer.PublicKey(s.cfg.Chain, resp.Username, role)
+	if err != nil {
+		s.log.Warn("id_token not issued", "client", clientID, "err", err)
+		return
+	}
+	now := s.cfg.Now()
+	c := &jose.IDClaims{Nonce: resp.Nonce, Chain: s.cfg.Chain, KeyRole: role, PublicKey: pub.Format(s.chain.Prefix),
+		RegisteredClaims: jwt.RegisteredClaims{Issuer: s.IssuerURL(), Subject: resp.Username,
+			Audience: jwt.ClaimStrings{clientID}, IssuedAt: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(jose.IDTokenLifetime))}}
+	kid := resp.Username + "@" + s.cfg.Chain + "/" + role
+	tok, err := jose.SignIDToken(c, kid, func(d [32]byte) ([]byte, error) {
+		sig, err := s.signer.Sign(s.cfg.Chain, resp.Username, role, d)
+		if err != nil {
+			return nil, err
+		}
+		return jose.CompactToJWS(sig[:])
+	})
+	if err != nil {
+		s.log.Warn("id_token not issued", "client", clientID, "err", err)
+		return
+	}
+	resp.IDToken = tok
+}
+
+// idTokenFor is the hook serveToken calls after a successful token
+// request: authorization_code exchanges get an id_token.
+func (s *Server) idTokenFor(r *http.Request, tr *authz.TokenRequest, resp *authz.TokenResponse) {
+	if tr.GrantType == authz.GrantAuthorizationCode {
+		s.attachIDToken(r.Context(), tr.Client.ID, resp)
+	}
+}
