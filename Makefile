@@ -14,8 +14,8 @@ GO ?= go
 
 # Package groups of scripts/deps.sh that each target needs.
 RUN_DEPS := build
-# When browser tests land, add the one word "browser" here.
-TEST_DEPS := build window node
+# browser: the end-to-end tests (e2e/) drive Debian's chromium.
+TEST_DEPS := build window browser node
 # Groups `make deps` installs: everything any target needs.
 DEPS ?= $(sort $(RUN_DEPS) $(TEST_DEPS))
 
@@ -79,6 +79,8 @@ test: deps-test
 		echo "$$unformatted"; \
 		exit 1; \
 	fi
+	@echo "== go mod tidy"
+	@$(GO) mod tidy -diff || { echo "go mod tidy: go.mod/go.sum are not tidy (run go mod tidy)"; exit 1; }
 	@echo "== go vet"
 	$(GO) vet $(PKGS)
 	@echo "== staticcheck"
