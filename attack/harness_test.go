@@ -1,0 +1,437 @@
+package attack
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"localsigner/localapi"
+	"localsigner/localapi/admin"
+	"localsigner/localapi/authz"
+	"localsigner/localapi/store"
+	"localsigner/signer"
+	"localsigner/signer/devnet"
+	"localsigner/signer/node"
+)
+
+// The harness runs the real parts: the devnet producing a block every
+// blockInterval behind its websocket front-end, the node client, the
+// signer's vault (cheap KDF) holding alice's and bob's devnet keys, the
+// bbolt store, the HTTP server on a loopback port and the admin socket, in
+// a short temporary directory (socket paths are limited to ~100 bytes).
+
+const (
+	passphrase    = "correct horse battery staple"
+	dappRedirect  = "https://dapp.example/cb"
+	dappOrigin    = "https://dapp.example"
+	otherRedirect = "https://other.example/cb"
+	otherOrigin   = "https://other.example"
+	evilOrigin    = "https://evil.example"
+	form          = "application/x-www-form-urlencoded"
+	blockInterval = 40 * time.Millisecond
+)
+
+// cheapKDF keeps Argon2 fast in tests; the product uses the strong default.
+var cheapKDF = signer.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// env is one running Localsigner with its devnet.
+type env struct {
+	t     testing.TB
+	dir   string
+	srv   *localapi.Server
+	db    *store.DB
+	vault *signer.Vault
+	admin *admin.Client
+	base  string // http://127.0.0.1:PORT
+	port  int
+	http  *http.Client
+	net   *devnet.Devnet
+	nc    *node.Client
+}
+
+type envOption func(*localapi.Config)
+
+func newEnv(t testing.TB, opts ...envOption) *env {
+	t.Helper()
+	return newEnvKDF(t, cheapKDF, opts...)
+}
+
+// newEnvKDF is newEnv with the vault's KDF parameters chosen.
+func newEnvKDF(t testing.TB, kdf signer.KDFParams, opts ...envOption) *env {
+	t.Helper()
+	d, err := devnet.New(devnet.Config{BlockInterval: blockInterval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	fe, err := d.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(),
+		CallTimeout: 5 * time.Second, DialTimeout: 2 * time.Second, HealthInterval: -1,
+		BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+
+	dir, err := os.MkdirTemp("", "atk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: kdf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Init([]byte(passphrase)); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"alice", "bob"} {
+		if _, err := v.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := localapi.Config{
+		Listen: "127.0.0.1:0", Chain: "devnet", Catalog: authz.HiveOps, Store: db, Vault: localapi.SignerVault{V: v},
+		Logger: slog.New(slog.DiscardHandler), ApprovalTimeout: 10 * time.Second, UnlockWait: 200 * time.Millisecond,
+		ConfirmTimeout: 10 * time.Second, Node: nc, ChainParams: d.Chain(),
+		Limits: localapi.Limits{PerMinute: 60000, Burst: 1000, PromptsPerMinute: 60000, PromptBurst: 1000},
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := localapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := admin.Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &env{t: t, dir: dir, srv: srv, db: db, vault: v, admin: admin.NewClient(dir), port: srv.Port(),
+		base: "http://127.0.0.1:" + strconv.Itoa(srv.Port()), net: d, nc: nc,
+		http: &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); srv.Serve(ctx) }()
+	go func() { defer wg.Done(); admin.Serve(ctx, ln, srv, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		db.Close()
+	})
+	return e
+}
+
+// response is an HTTP answer with its JSON error code, if any.
+type response struct {
+	status int
+	hdr    http.Header
+	body   string
+	code   string // "error" member of a JSON body
+}
+
+// do sends one request; hdr "Host" sets the Host header.
+func (e *env) do(method, path, body string, hdr map[string]string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.base+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, hdr: resp.Header, body: string(b)}
+	var j struct{ Error string }
+	if json.Unmarshal(b, &j) == nil {
+		r.code = j.Error
+	}
+	return r
+}
+
+// tokens is a token endpoint answer.
+type tokens struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// code runs authorize → approve (as account) and returns an unredeemed
+// code with its PKCE verifier.
+func (e *env) code(client, redirect, scope, account string) (code, verifier string) {
+	e.t.Helper()
+	verifier = oauth2.GenerateVerifier()
+	u := e.base + "/oauth2/authorize?" + url.Values{"client_id": {client}, "redirect_uri": {redirect},
+		"response_type": {"code"}, "scope": {scope}, "state": {"s"},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}.Encode()
+	type result struct {
+		loc *url.URL
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := e.http.Do(req)
+		if err != nil {
+			ch <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		ch <- result{loc, err}
+	}()
+	p := e.pending(1)[0]
+	if err := e.admin.Approve(p.ID, nil, account, false); err != nil {
+		e.t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-ch:
+	case <-time.After(15 * time.Second):
+		e.t.Fatal("authorization request did not finish")
+	}
+	if r.err != nil || r.loc.Query().Get("code") == "" {
+		e.t.Fatalf("authorize: %v %v", r.err, r.loc)
+	}
+	return r.loc.Query().Get("code"), verifier
+}
+
+// login runs authorize → approve → token.
+func (e *env) login(client, redirect, scope, account string) tokens {
+	e.t.Helper()
+	code, verifier := e.code(client, redirect, scope, account)
+	r := e.do(http.MethodPost, "/oauth2/token", formBody("grant_type", "authorization_code", "code", code,
+		"redirect_uri", redirect, "code_verifier", verifier, "client_id", client), map[string]string{"Content-Type": form})
+	if r.status != http.StatusOK {
+		e.t.Fatalf("token: %d %s", r.status, r.body)
+	}
+	var tk tokens
+	json.Unmarshal([]byte(r.body), &tk)
+	return tk
+}
+
+// pending waits for n pending approvals and returns them.
+func (e *env) pending(n int) []localapi.ApprovalRequest {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ps, err := e.admin.Approvals()
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if len(ps) >= n {
+			return ps
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d pending approvals, want %d", len(ps), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// broadcast posts operations (a JSON array) to /api/broadcast with the
+// token in the Authorization header, as Hivesigner's SDK sends it.
+func (e *env) broadcast(token, ops string, hdr ...string) response {
+	e.t.Helper()
+	h := map[string]string{"Content-Type": "application/json", "Authorization": token}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		h[hdr[i]] = hdr[i+1]
+	}
+	return e.do(http.MethodPost, "/api/broadcast", `{"operations":`+ops+`}`, h)
+}
+
+func formBody(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v.Encode()
+}
+
+// snapshot is what a refused attack must leave as it was.
+type snapshot struct {
+	head   uint32    // devnet head block when taken
+	chain  chainView // balances and recorded operations
+	grants [32]byte  // hash of every client, grant and token in the store
+	audit  []authz.Event
+}
+
+// chainView is the devnet state an attack could change.
+type chainView struct {
+	Balances                map[string]int64
+	Votes, Posts, CustomJSO int
+}
+
+func (e *env) chainView() chainView {
+	v := chainView{Balances: map[string]int64{}}
+	for _, a := range []string{"alice", "bob", "carol"} {
+		for _, sym := range []string{"HIVE", "HBD", "VESTS"} {
+			units, _ := e.net.Balance(a, sym)
+			v.Balances[a+" "+sym] = units
+		}
+	}
+	v.Votes, v.Posts, v.CustomJSO = len(e.net.Votes()), len(e.net.Posts()), len(e.net.CustomJSONs())
+	return v
+}
+
+// grantsHash hashes the store's clients, grants and tokens (the audit log
+// is compared separately: refusals may append to it).
+func (e *env) grantsHash() [32]byte {
+	e.t.Helper()
+	h := sha256.New()
+	err := e.db.View(func(tx authz.Tx) error {
+		cs, err := tx.Clients()
+		if err != nil {
+			return err
+		}
+		gs, err := tx.Grants()
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(h)
+		enc.Encode(cs)
+		enc.Encode(gs)
+		return tx.ForEachToken(func(t *authz.Token) error { return enc.Encode(t) })
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+func (e *env) auditLog() []authz.Event {
+	e.t.Helper()
+	ev, err := e.admin.Log(0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ev
+}
+
+func (e *env) snapshot() snapshot {
+	e.t.Helper()
+	return snapshot{head: e.net.HeadBlockNum(), chain: e.chainView(), grants: e.grantsHash(), audit: e.auditLog()}
+}
+
+// assertNothingChanged proves an attack achieved nothing: no transaction
+// reached the chain since before (two block intervals are waited for, so a
+// broadcast would have landed), the chain state is the same, every client,
+// grant and token is as it was, the audit log still holds every earlier
+// event unchanged, new events are only of the types in audited ("type" or
+// "type:outcome", each of which must appear) and never a successful
+// broadcast, and no approval prompt is queued.
+func assertNothingChanged(t *testing.T, e *env, before snapshot, audited ...string) {
+	t.Helper()
+	time.Sleep(2 * blockInterval)
+	head := e.net.HeadBlockNum()
+	for num := before.head + 1; num <= head; num++ {
+		b, err := e.nc.Block(context.Background(), num)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.TransactionIDs) != 0 {
+			t.Fatalf("block %d holds transactions %v: something was broadcast", num, b.TransactionIDs)
+		}
+	}
+	if got := e.chainView(); !chainEqual(got, before.chain) {
+		t.Fatalf("chain state changed: %+v, was %+v", got, before.chain)
+	}
+	if e.grantsHash() != before.grants {
+		t.Fatal("clients, grants or tokens changed")
+	}
+	after := e.auditLog()
+	if len(after) < len(before.audit) {
+		t.Fatalf("audit log shrank from %d to %d events", len(before.audit), len(after))
+	}
+	for i, ev := range before.audit {
+		a, _ := json.Marshal(ev)
+		b, _ := json.Marshal(after[i])
+		if string(a) != string(b) {
+			t.Fatalf("audit event %d changed: %s, was %s", i, b, a)
+		}
+	}
+	fresh := after[len(before.audit):]
+	for _, ev := range fresh {
+		if ev.Type == authz.EventBroadcast && ev.Outcome == "broadcast" {
+			t.Fatalf("audit log records a broadcast: %+v", ev)
+		}
+		if !slices.ContainsFunc(audited, func(want string) bool { return auditMatches(ev, want) }) {
+			t.Fatalf("unexpected audit event %+v (want only %v)", ev, audited)
+		}
+	}
+	for _, want := range audited {
+		if !slices.ContainsFunc(fresh, func(ev authz.Event) bool { return auditMatches(ev, want) }) {
+			t.Fatalf("the refusal was not audited as %s; new events: %+v", want, fresh)
+		}
+	}
+	if ps, err := e.admin.Approvals(); err != nil || len(ps) != 0 {
+		t.Fatalf("approval queue: %v %+v", err, ps)
+	}
+}
+
+func auditMatches(ev authz.Event, want string) bool {
+	typ, outcome, _ := strings.Cut(want, ":")
+	return ev.Type == typ && (outcome == "" || ev.Outcome == outcome)
+}
+
+func chainEqual(a, b chainView) bool {
+	if a.Votes != b.Votes || a.Posts != b.Posts || a.CustomJSO != b.CustomJSO || len(a.Balances) != len(b.Balances) {
+		return false
+	}
+	for k, v := range a.Balances {
+		if b.Balances[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func jsonDecode(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+}
