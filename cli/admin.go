@@ -11,6 +11,7 @@ import (
 
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
+	"localsigner/localapi/authz"
 )
 
 // The commands in this file talk to a running Localsigner (serve --headless
@@ -55,10 +56,51 @@ func adminClient(dataDir string) (*admin.Client, error) {
 	return admin.NewClient(dir), nil
 }
 
+// adminConnect parses an admin command's arguments: flags and exactly
+// positional positional arguments, the flags before or after them (none:
+// parseFlags; some: parseMixed). It returns the positional arguments and
+// a client for the data directory.
+func adminConnect(fs *flag.FlagSet, dataDir *string, args []string, positional int) (*admin.Client, []string, error) {
+	var pos []string
+	var err error
+	if positional == 0 {
+		err = parseFlags(fs, args, 0)
+	} else {
+		pos, err = parseMixed(fs, args, positional)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := adminClient(*dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, pos, nil
+}
+
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// printListing prints items for a listing command: as one JSON document
+// with --json; else the line empty when there are no items (unless empty
+// is ""); else a table with header and one row (tab-separated) per item.
+func printListing[T any](env Env, items []T, asJSON bool, empty, header string, row func(w io.Writer, item T)) error {
+	if asJSON {
+		return printJSON(env.Stdout, items)
+	}
+	if empty != "" && len(items) == 0 {
+		fmt.Fprintln(env.Stdout, empty)
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, item := range items {
+		row(tw, item)
+	}
+	return tw.Flush()
 }
 
 func runUnlock(env Env, args []string) error {
@@ -83,10 +125,7 @@ func runUnlock(env Env, args []string) error {
 
 func runLock(env Env, args []string) error {
 	fs, dataDir, _ := adminFlags(env, "localsigner lock", "[--data-dir DIR]", false)
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, _, err := adminConnect(fs, dataDir, args, 0)
 	if err != nil {
 		return err
 	}
@@ -95,10 +134,7 @@ func runLock(env Env, args []string) error {
 
 func runApprovals(env Env, args []string) error {
 	fs, dataDir, asJSON := adminFlags(env, "localsigner approvals", "[--data-dir DIR] [--json]", true)
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, _, err := adminConnect(fs, dataDir, args, 0)
 	if err != nil {
 		return err
 	}
@@ -106,17 +142,8 @@ func runApprovals(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env.Stdout, ps)
-	}
-	if len(ps) == 0 {
-		fmt.Fprintln(env.Stdout, "no pending requests")
-		return nil
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE")
 	var txs []localapi.ApprovalRequest
-	for _, p := range ps {
+	err = printListing(env, ps, *asJSON, "no pending requests", "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE", func(tw io.Writer, p localapi.ApprovalRequest) {
 		if p.Kind == localapi.KindTransaction && p.Transaction != nil {
 			txs = append(txs, p)
 			var names []string
@@ -125,7 +152,7 @@ func runApprovals(env Env, args []string) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Origin), p.ClientID, strings.Join(names, ","),
 				orDash(p.Account), "confirm transaction ("+p.Transaction.Authority+" key)")
-			continue
+			return
 		}
 		var note []string
 		if p.FirstTime {
@@ -140,8 +167,8 @@ func runApprovals(env Env, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Origin, client, strings.Join(p.RequestedScopes, ","),
 			orDash(p.Account), strings.Join(note, "; "))
-	}
-	if err := tw.Flush(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	for _, p := range txs {
@@ -169,11 +196,7 @@ func runApprove(env Env, args []string) error {
 	scopes := fs.String("scopes", "", "grant only these scopes (comma-separated; default: all requested)")
 	account := fs.String("account", "", "account to act for (default: the dapp's hint, or the only account)")
 	implicit := fs.Bool("implicit", false, "allow this dapp the implicit flow (token in the redirect URL)")
-	pos, err := parseMixed(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}
@@ -186,11 +209,7 @@ func runApprove(env Env, args []string) error {
 
 func runDeny(env Env, args []string) error {
 	fs, dataDir, _ := adminFlags(env, "localsigner deny", "ID [--data-dir DIR]", false)
-	pos, err := parseMixed(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}
@@ -199,10 +218,7 @@ func runDeny(env Env, args []string) error {
 
 func runGrants(env Env, args []string) error {
 	fs, dataDir, asJSON := adminFlags(env, "localsigner grants", "[--data-dir DIR] [--json]", true)
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, _, err := adminConnect(fs, dataDir, args, 0)
 	if err != nil {
 		return err
 	}
@@ -210,33 +226,19 @@ func runGrants(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env.Stdout, gs)
-	}
-	if len(gs) == 0 {
-		fmt.Fprintln(env.Stdout, "no grants")
-		return nil
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT")
-	for _, g := range gs {
+	return printListing(env, gs, *asJSON, "no grants", "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT", func(tw io.Writer, g authz.GrantInfo) {
 		exp := "-"
 		if !g.ExpiresAt.IsZero() {
 			exp = g.ExpiresAt.Local().Format(time.DateTime)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,
 			strings.Join(g.Scopes, ","), g.Tokens, exp, g.ID)
-	}
-	return tw.Flush()
+	})
 }
 
 func runRevoke(env Env, args []string) error {
 	fs, dataDir, _ := adminFlags(env, "localsigner revoke", "CLIENT_ID [--data-dir DIR]", false)
-	pos, err := parseMixed(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}
@@ -314,10 +316,7 @@ func runAppsAdd(env Env, args []string) error {
 
 func runAppsLs(env Env, args []string) error {
 	fs, dataDir, asJSON := adminFlags(env, "localsigner apps ls", "[--data-dir DIR] [--json]", true)
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, _, err := adminConnect(fs, dataDir, args, 0)
 	if err != nil {
 		return err
 	}
@@ -338,25 +337,15 @@ func runAppsLs(env Env, args []string) error {
 	for _, x := range cs {
 		rows = append(rows, row{x.ID, x.Name, string(x.Kind), x.RedirectURIs, x.Scopes, x.Account, x.Implicit})
 	}
-	if *asJSON {
-		return printJSON(env.Stdout, rows)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLIENT\tKIND\tNAME\tREDIRECT URIS\tSCOPES\tACCOUNT")
-	for _, r := range rows {
+	return printListing(env, rows, *asJSON, "", "CLIENT\tKIND\tNAME\tREDIRECT URIS\tSCOPES\tACCOUNT", func(tw io.Writer, r row) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, orDash(r.Name), orDash(strings.Join(r.RedirectURIs, " ")),
 			orDash(strings.Join(r.Scopes, ",")), orDash(r.Account))
-	}
-	return tw.Flush()
+	})
 }
 
 func runAppsRm(env Env, args []string) error {
 	fs, dataDir, _ := adminFlags(env, "localsigner apps rm", "ID [--data-dir DIR]", false)
-	pos, err := parseMixed(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}
@@ -366,10 +355,7 @@ func runAppsRm(env Env, args []string) error {
 func runLog(env Env, args []string) error {
 	fs, dataDir, asJSON := adminFlags(env, "localsigner log", "[-n N] [--data-dir DIR] [--json]", true)
 	n := fs.Int("n", 50, "show the newest N events (0: all)")
-	if err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, _, err := adminConnect(fs, dataDir, args, 0)
 	if err != nil {
 		return err
 	}
@@ -377,12 +363,7 @@ func runLog(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env.Stdout, ev)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tEVENT\tCLIENT\tACCOUNT\tSCOPES\tDETAIL")
-	for _, e := range ev {
+	return printListing(env, ev, *asJSON, "", "TIME\tEVENT\tCLIENT\tACCOUNT\tSCOPES\tDETAIL", func(tw io.Writer, e authz.Event) {
 		detail := e.Detail
 		if e.Outcome != "" { // a dapp transaction
 			detail = e.Outcome + " " + strings.Join(e.Operations, ",")
@@ -393,6 +374,5 @@ func runLog(env Env, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Type, orDash(e.ClientID),
 			orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), detail)
-	}
-	return tw.Flush()
+	})
 }

@@ -43,11 +43,7 @@ func runTokenCarriers(env Env, args []string) error {
 	fs, dataDir, _ := adminFlags(env, "localsigner token-carriers", "CLIENT_ID [--query] [--cookie] [--data-dir DIR]", false)
 	query := fs.Bool("query", false, "accept ?bearer_token= on read-only endpoints (GET /api/me, /api/token)")
 	cookie := fs.Bool("cookie", false, "accept a bearer_token cookie on requests from the dapp's own origin")
-	pos, err := parseMixed(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}

@@ -2,19 +2,15 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"localsigner/localapi"
-	"localsigner/signer"
 	"localsigner/signer/devnet"
 )
 
@@ -24,37 +20,11 @@ import (
 // summary and is denied, the query token carrier is switched on, and 'log'
 // shows every transaction.
 func TestServeDappCommands(t *testing.T) {
-	dir, err := os.MkdirTemp("", "lsd") // short: the socket path must fit
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
 	const pass = "dapp test passphrase"
-	v, err := signer.OpenVault(dir, cheapVault)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(pass)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.AddMasterPassword("devnet", "alice", devnet.DefaultPassword); err != nil {
-		t.Fatal(err)
-	}
-	v.Lock()
+	newServeDataDir(t, pass, devnet.DefaultPassword)
 	t.Setenv(envPassphrase, pass)
-	t.Setenv(envDataDir, dir)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	oldSignal := signalContext
-	t.Cleanup(func() { signalContext = oldSignal })
-	signalContext = func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
-	serveErr := &lockedBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- Main([]string{"serve", "--headless", "--devnet", "--listen", "127.0.0.1:0"},
-			Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: serveErr, VaultOptions: cheapVault})
-	}()
+	srv := startServe(t)
+	issuer := srv.issuer
 	run := func(want int, args ...string) string {
 		t.Helper()
 		var out, errOut bytes.Buffer
@@ -62,16 +32,6 @@ func TestServeDappCommands(t *testing.T) {
 			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
 		}
 		return out.String() + errOut.String()
-	}
-	issuerRE := regexp.MustCompile(`issuer=(http://127\.0\.0\.1:\d+)`)
-	var issuer string
-	for deadline := time.Now().Add(10 * time.Second); issuer == ""; time.Sleep(20 * time.Millisecond) {
-		if m := issuerRE.FindStringSubmatch(serveErr.String()); m != nil {
-			issuer = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start:\n%s", serveErr.String())
-		}
 	}
 	pending := func() []localapi.ApprovalRequest {
 		t.Helper()
@@ -155,13 +115,5 @@ func TestServeDappCommands(t *testing.T) {
 		t.Fatalf("log:\n%s", log)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("serve exited %d:\n%s", code, serveErr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	srv.stop(t)
 }

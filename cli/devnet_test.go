@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,30 +14,12 @@ import (
 	"localsigner/signer/node"
 )
 
-// syncBuffer is a bytes.Buffer safe for the devnet's log goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startDevnetCmd runs `localsigner devnet args…` until the test ends and
 // returns its websocket URL and log.
-func startDevnetCmd(t *testing.T, args ...string) (string, *syncBuffer) {
+func startDevnetCmd(t *testing.T, args ...string) (string, *lockedBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr lockedBuffer
 	env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

@@ -2,70 +2,31 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"localsigner/signer"
 )
 
 // TestServePeerplaysDevnet runs `serve --headless --devnet --chain
 // peerplays`, registers an app with the CLI, gives it an app password and
 // uses PeerID's password grant, and reads the JWKS.
 func TestServePeerplaysDevnet(t *testing.T) {
-	dir, err := os.MkdirTemp("", "lsp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
 	const pass = "serve peerplays passphrase"
-	v, err := signer.OpenVault(dir, cheapVault)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(pass)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.AddMasterPassword("devnet", "alice", "localsigner-devnet"); err != nil {
-		t.Fatal(err)
-	}
-	v.Lock()
+	newServeDataDir(t, pass, "localsigner-devnet")
 	t.Setenv(envPassphrase, pass)
-	t.Setenv(envDataDir, dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	oldSignal := signalContext
-	t.Cleanup(func() { signalContext = oldSignal })
-	signalContext = func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
-	serveErr := &lockedBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- Main([]string{"serve", "--headless", "--devnet", "--chain", "peerplays", "--listen", "127.0.0.1:0"},
-			Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: serveErr, VaultOptions: cheapVault})
-	}()
+	srv := startServe(t, "--chain", "peerplays")
+	issuer, serveErr := srv.issuer, srv.log
 	defer func() {
-		cancel()
+		srv.cancel()
 		select {
-		case <-done:
+		case <-srv.done:
 		case <-time.After(10 * time.Second):
 			t.Error("serve did not stop")
 		}
 	}()
-	issuerRE := regexp.MustCompile(`issuer=(http://127\.0\.0\.1:\d+)`)
-	var issuer string
-	for deadline := time.Now().Add(10 * time.Second); issuer == ""; time.Sleep(20 * time.Millisecond) {
-		if m := issuerRE.FindStringSubmatch(serveErr.String()); m != nil {
-			issuer = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start:\n%s", serveErr.String())
-		}
-	}
 	if !strings.Contains(serveErr.String(), "peerplays chain") {
 		t.Fatalf("devnet not in Peerplays mode:\n%s", serveErr.String())
 	}

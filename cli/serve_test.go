@@ -19,7 +19,7 @@ import (
 	"localsigner/signer"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+// lockedBuffer is a bytes.Buffer safe for a server's goroutines.
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -37,15 +37,17 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestServeAndAdminCommands runs 'serve --headless --devnet' in-process and
-// drives it with the admin commands, as a user at a terminal would.
-func TestServeAndAdminCommands(t *testing.T) {
-	dir, err := os.MkdirTemp("", "lsc") // short: the socket path must fit
+// newServeDataDir makes a data directory (short-named under the system
+// temp dir, as the admin socket's path must fit; removed when the test
+// ends) whose vault, locked with pass, holds alice's devnet keys derived
+// from masterPassword, and points $LOCALSIGNER_DATA_DIR at it.
+func newServeDataDir(t *testing.T, pass, masterPassword string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ls")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	const pass = "serve test passphrase"
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	v, err := signer.OpenVault(dir, cheapVault)
 	if err != nil {
 		t.Fatal(err)
@@ -53,24 +55,72 @@ func TestServeAndAdminCommands(t *testing.T) {
 	if err := v.Init([]byte(pass)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.AddMasterPassword("devnet", "alice", "alice master password 1"); err != nil {
+	if _, err := v.AddMasterPassword("devnet", "alice", masterPassword); err != nil {
 		t.Fatal(err)
 	}
 	v.Lock()
-	t.Setenv(envPassphrase, "")
 	t.Setenv(envDataDir, dir)
+	return dir
+}
 
+// serveRun is 'localsigner serve --headless --devnet' running in-process.
+type serveRun struct {
+	issuer string        // the authorization server's URL
+	log    *lockedBuffer // serve's stderr
+	cancel context.CancelFunc
+	done   chan int // serve's exit code
+}
+
+// startServe runs 'serve --headless --devnet --listen 127.0.0.1:0 args...'
+// until cancel (its stand-in for a signal) is called, at the latest when
+// the test ends, and waits until serve has printed its issuer.
+func startServe(t *testing.T, args ...string) *serveRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	oldSignal := signalContext
 	t.Cleanup(func() { signalContext = oldSignal })
 	signalContext = func() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
-	serveErr := &lockedBuffer{}
-	done := make(chan int, 1)
+	s := &serveRun{log: &lockedBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() {
-		done <- Main([]string{"serve", "--headless", "--devnet", "--listen", "127.0.0.1:0", "--locked"},
-			Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: serveErr, VaultOptions: cheapVault})
+		s.done <- Main(append([]string{"serve", "--headless", "--devnet", "--listen", "127.0.0.1:0"}, args...),
+			Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: s.log, VaultOptions: cheapVault})
 	}()
+	issuerRE := regexp.MustCompile(`issuer=(http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); s.issuer == ""; time.Sleep(20 * time.Millisecond) {
+		if m := issuerRE.FindStringSubmatch(s.log.String()); m != nil {
+			s.issuer = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start:\n%s", s.log.String())
+		}
+	}
+	return s
+}
+
+// stop cancels serve and fails the test unless it exits with exitOK
+// within 15 seconds.
+func (s *serveRun) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	select {
+	case code := <-s.done:
+		if code != exitOK {
+			t.Fatalf("serve exited %d:\n%s", code, s.log.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestServeAndAdminCommands runs 'serve --headless --devnet' in-process and
+// drives it with the admin commands, as a user at a terminal would.
+func TestServeAndAdminCommands(t *testing.T) {
+	const pass = "serve test passphrase"
+	newServeDataDir(t, pass, "alice master password 1")
+	t.Setenv(envPassphrase, "")
+	srv := startServe(t, "--locked")
+	issuer, serveErr := srv.issuer, srv.log
 
 	var outputs []string
 	run := func(want int, args ...string) string {
@@ -83,18 +133,6 @@ func TestServeAndAdminCommands(t *testing.T) {
 		}
 		return out.String() + errOut.String()
 	}
-	issuerRE := regexp.MustCompile(`issuer=(http://127\.0\.0\.1:\d+)`)
-	var issuer string
-	for deadline := time.Now().Add(10 * time.Second); issuer == ""; {
-		if m := issuerRE.FindStringSubmatch(serveErr.String()); m != nil {
-			issuer = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start:\n%s", serveErr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-
 	// A second instance on the same data directory refuses to start.
 	if out := run(exitError, "serve", "--headless", "--listen", "127.0.0.1:0", "--locked"); !strings.Contains(out, "already running") {
 		t.Fatalf("second instance: %s", out)
@@ -175,15 +213,7 @@ func TestServeAndAdminCommands(t *testing.T) {
 	}
 	run(exitOK, "log")
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("serve exited %d:\n%s", code, serveErr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	srv.stop(t)
 	if out := run(exitError, "approvals"); !strings.Contains(out, "not running") {
 		t.Fatalf("after stop: %s", out)
 	}

@@ -142,11 +142,7 @@ func chainLoginKeys(url string, c *chain.Chain, account, role string) ([]keys.Pu
 func runAppsPassword(env Env, args []string) error {
 	fs, dataDir, _ := adminFlags(env, "localsigner apps password", "ID [--off] [--data-dir DIR]", false)
 	off := fs.Bool("off", false, "turn the password grant off for this app")
-	pos, err := parseMixed(fs, args, 1)
-	if err != nil {
-		return err
-	}
-	c, err := adminClient(*dataDir)
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func TestVerifyLogin(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var out, errb syncBuffer
+			var out, errb lockedBuffer
 			code := Main(c.args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 			if code != c.code || !strings.Contains(out.String()+errb.String(), c.want) {
 				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, c.code, out.String(), errb.String())

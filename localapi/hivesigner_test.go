@@ -1,53 +1,18 @@
 package localapi_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"localsigner/internal/npmtest"
 )
 
-// hivesignerVersion is the SDK release the compatibility promise is about.
-const hivesignerVersion = "3.3.5"
-
-// installHivesigner installs the hivesigner SDK from npm into a directory
-// under the system temp dir, reused by later runs (as signer/devnet's dhive
-// test does), and returns it. npm's cache lives there too, so nothing
-// touches the user's npm setup. Without node or npm the test is skipped.
-func installHivesigner(t *testing.T) string {
-	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: cannot run the hivesigner SDK test", tool)
-		}
-	}
-	dir := filepath.Join(os.TempDir(), "localsigner-hivesigner-"+hivesignerVersion)
-	pkg := filepath.Join(dir, "node_modules", "hivesigner", "package.json")
-	if b, err := os.ReadFile(pkg); err == nil && bytes.Contains(b, []byte(`"version": "`+hivesignerVersion+`"`)) {
-		return dir
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"private": true}`+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--no-save",
-		"--cache", filepath.Join(dir, ".npm-cache"), "hivesigner@"+hivesignerVersion)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install hivesigner@%s: %v\n%s", hivesignerVersion, err, out)
-	}
-	return dir
-}
+// hivesignerSDK is the SDK release the compatibility promise is about.
+const hivesignerSDK = "hivesigner@3.3.5"
 
 // runNode runs testdata/hivesigner_flow.js with args and returns stdout.
 func runNode(t *testing.T, dir string, args ...string) []byte {
@@ -56,18 +21,7 @@ func runNode(t *testing.T, dir string, args ...string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %v: %v\n%s", args, err, stderr.String())
-	}
-	return out
+	return npmtest.Output(t, dir, time.Minute, script, args...)
 }
 
 // sdkAnswer is what one SDK call resolved to (ok) or rejected with (err).
@@ -84,7 +38,7 @@ type sdkAnswer struct {
 // come back through the SDK's error path with nothing broadcast; revoking
 // must really revoke.
 func TestHivesignerSDK(t *testing.T) {
-	dir := installHivesigner(t)
+	dir := npmtest.Install(t, "localsigner-hivesigner-3.3.5", hivesignerSDK)
 	e := newDappEnv(t)
 
 	loginURL := strings.TrimSpace(string(runNode(t, dir, "login-url", e.base)))

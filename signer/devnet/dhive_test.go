@@ -1,77 +1,32 @@
 package devnet_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"localsigner/internal/npmtest"
 	"localsigner/signer/devnet"
 )
 
-// dhiveVersion is the peer library the vectors were made with.
-const dhiveVersion = "1.3.6"
-
-// installDhive installs @hiveio/dhive into a directory under the system
-// temp dir, reused by later runs, and returns it. npm's cache lives there
-// too, so nothing touches the user's npm setup.
-func installDhive(t *testing.T) string {
-	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: cannot run the dhive peer test", tool)
-		}
-	}
-	dir := filepath.Join(os.TempDir(), "localsigner-dhive-"+dhiveVersion)
-	pkg := filepath.Join(dir, "node_modules", "@hiveio", "dhive", "package.json")
-	if b, err := os.ReadFile(pkg); err == nil && bytes.Contains(b, []byte(`"version": "`+dhiveVersion+`"`)) {
-		return dir
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"private": true}`+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--no-save",
-		"--cache", filepath.Join(dir, ".npm-cache"), "@hiveio/dhive@"+dhiveVersion)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm install @hiveio/dhive@%s: %v\n%s", dhiveVersion, err, out)
-	}
-	return dir
-}
+// dhive is the peer library the vectors were made with.
+const dhive = "@hiveio/dhive@1.3.6"
 
 // TestDhiveAgainstDevnet: the unmodified dhive client derives keys from a
 // login, builds, signs and broadcasts a transfer, a post and a vote over
 // HTTP; the devnet includes them, and refuses a transfer signed with the
 // posting key with hived's message.
 func TestDhiveAgainstDevnet(t *testing.T) {
-	dir := installDhive(t)
+	dir := npmtest.Install(t, "localsigner-dhive-1.3.6", dhive)
 	script, err := filepath.Abs(filepath.Join("testdata", "dhive_flow.js"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, fe := start(t, devnet.Config{BlockInterval: 100 * time.Millisecond})
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script, fe.HTTPURL(), defaultChainIDHex())
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(dir, "node_modules"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("dhive script: %v\n%s", err, stderr.String())
-	}
+	out := npmtest.Output(t, dir, time.Minute, script, fe.HTTPURL(), defaultChainIDHex())
 	var res struct {
 		Head     uint32 `json:"head"`
 		Transfer string `json:"transfer"`

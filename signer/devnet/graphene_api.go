@@ -42,9 +42,7 @@ var grapheneMethods = map[string]handler{
 	},
 	"database.lookup_account_names": grapheneAccountList,
 	"database.get_accounts":         grapheneAccountList,
-	"database.get_account_count": func(_ context.Context, d *Devnet, _ json.RawMessage) (any, *fcError) {
-		return d.locked(func() any { return len(d.accounts) }), nil
-	},
+	"database.get_account_count":    accountCount,
 	"database.get_objects": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
 		var ids []string
 		if e := positional(p, 1, &ids); e != nil {
@@ -87,13 +85,7 @@ var grapheneMethods = map[string]handler{
 		}
 		return d.locked(func() any { return d.blockJSON(uint32(n), true, false) }), nil
 	},
-	"database.get_block_header": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
-		var n blockNumParam
-		if e := positional(p, 1, &n); e != nil {
-			return nil, e
-		}
-		return d.locked(func() any { return d.blockJSON(uint32(n), false, false) }), nil
-	},
+	"database.get_block_header": blockHeader,
 	"database.get_transaction": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
 		var n blockNumParam
 		var i int

@@ -57,9 +57,7 @@ var hiveMethods = map[string]handler{
 		}
 		return d.locked(func() any { return d.lookupNames(lower, limit) }), nil
 	},
-	"condenser_api.get_account_count": func(_ context.Context, d *Devnet, _ json.RawMessage) (any, *fcError) {
-		return d.locked(func() any { return len(d.accounts) }), nil
-	},
+	"condenser_api.get_account_count": accountCount,
 	"condenser_api.get_key_references": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
 		var ks []string
 		if e := positional(p, 1, &ks); e != nil {
@@ -83,13 +81,7 @@ var hiveMethods = map[string]handler{
 		}
 		return d.locked(func() any { return d.blockJSON(uint32(n), true, true) }), nil
 	},
-	"condenser_api.get_block_header": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
-		var n blockNumParam
-		if e := positional(p, 1, &n); e != nil {
-			return nil, e
-		}
-		return d.locked(func() any { return d.blockJSON(uint32(n), false, false) }), nil
-	},
+	"condenser_api.get_block_header": blockHeader,
 	"block_api.get_block": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
 		return blockAPI(d, p, "block", true)
 	},
@@ -182,6 +174,21 @@ func (d *Devnet) locked(f func() any) any {
 
 func constant(v any) handler {
 	return func(context.Context, *Devnet, json.RawMessage) (any, *fcError) { return v, nil }
+}
+
+// blockHeader serves condenser_api's and Graphene's get_block_header: the
+// header of the block numbered by the one positional param.
+func blockHeader(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
+	var n blockNumParam
+	if e := positional(p, 1, &n); e != nil {
+		return nil, e
+	}
+	return d.locked(func() any { return d.blockJSON(uint32(n), false, false) }), nil
+}
+
+// accountCount serves condenser_api's and Graphene's get_account_count.
+func accountCount(_ context.Context, d *Devnet, _ json.RawMessage) (any, *fcError) {
+	return d.locked(func() any { return len(d.accounts) }), nil
 }
 
 func hiveConfig(_ context.Context, d *Devnet, _ json.RawMessage) (any, *fcError) {
