@@ -1,0 +1,374 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+)
+
+// asked is an authorization request waiting in a real localapi.Queue, as
+// the server puts it there; result delivers the user's answer.
+type asked struct {
+	result chan askResult
+	cancel context.CancelFunc
+}
+
+type askResult struct {
+	d   localapi.Decision
+	err error
+}
+
+// ask queues req like the server does and waits until it is pending.
+func ask(t *testing.T, q *localapi.Queue, req localapi.ApprovalRequest) *asked {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &asked{result: make(chan askResult, 1), cancel: cancel}
+	n := len(q.Pending())
+	go func() {
+		d, err := q.Approve(ctx, &req)
+		a.result <- askResult{d, err}
+	}()
+	t.Cleanup(cancel)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(q.Pending()) == n {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never became pending")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return a
+}
+
+func (a *asked) answer(t *testing.T) localapi.Decision {
+	t.Helper()
+	select {
+	case r := <-a.result:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.d
+	case <-time.After(5 * time.Second):
+		t.Fatal("no decision reached the queue")
+		return localapi.Decision{}
+	}
+}
+
+func (a *asked) answered() bool {
+	select {
+	case r := <-a.result:
+		a.result <- r
+		return true
+	default:
+		return false
+	}
+}
+
+// approvalSetup is a UI with accounts alice and bob on the devnet, attached
+// to a fresh queue.
+func approvalSetup(t *testing.T, accounts ...string) (*UI, *clock, *localapi.Queue) {
+	t.Helper()
+	v, dir := newVault(t, true)
+	for _, a := range accounts {
+		if _, err := v.AddMasterPassword("devnet", a, "password of "+a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := test.NewTempApp(t)
+	u, c := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	q := localapi.NewQueue(10, 10, nil)
+	u.Attach(Services{Approvals: q})
+	return u, c, q
+}
+
+func request(c *clock, scopes string, account string) localapi.ApprovalRequest {
+	sc, err := authz.ParseScopes(scopes, authz.HiveOps)
+	if err != nil {
+		panic(err)
+	}
+	return localapi.ApprovalRequest{ClientID: "dapp", RedirectURI: "https://dapp.example/cb", Origin: "https://dapp.example",
+		ResponseType: "code", RequestedScopes: sc, Account: account, Chain: "devnet", FirstTime: true,
+		CreatedAt: c.now(), ExpiresAt: c.now().Add(5 * time.Minute)}
+}
+
+// open shows the window for the newest pending request.
+func open(t *testing.T, u *UI) *approvalWindow {
+	t.Helper()
+	u.syncApprovals()
+	if len(u.approvals) != 1 {
+		t.Fatalf("%d approval windows open, want 1", len(u.approvals))
+	}
+	for _, aw := range u.approvals {
+		return aw
+	}
+	return nil
+}
+
+func TestApprovalScopeTogglesGrantExactly(t *testing.T) {
+	tests := []struct {
+		name      string
+		requested string
+		untick    []string
+		want      authz.Scopes
+	}{
+		{"all as asked", "login vote comment transfer", nil, authz.Scopes{"comment", "login", "transfer", "vote"}},
+		{"no transfer", "login vote comment transfer", []string{"transfer"}, authz.Scopes{"comment", "login", "vote"}},
+		{"only login", "login vote comment transfer", []string{"vote", "comment", "transfer"}, authz.Scopes{"login"}},
+		{"posting bundle narrowed", "posting offline", []string{"comment", "delete_comment", "account_update2", "offline"},
+			authz.Scopes{"claim_reward_balance", "comment_options", "custom_json", "vote"}},
+		{"custom_json id", "custom_json:follow vote", []string{"vote"}, authz.Scopes{"custom_json:follow"}},
+	}
+	u, c, q := approvalSetup(t, "alice")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := ask(t, q, request(c, tt.requested, ""))
+			aw := open(t, u)
+			for _, item := range tt.untick {
+				ch := aw.checks[item]
+				if ch == nil {
+					t.Fatalf("no toggle for %q; have %v", item, slices.Collect(mapKeys(aw.checks)))
+				}
+				test.Tap(ch)
+			}
+			c.advance(approveDelay)
+			aw.update()
+			test.Tap(aw.approve)
+			d := req.answer(t)
+			if !d.Approved || !slices.Equal(d.Scopes, tt.want) || d.Account != "alice" {
+				t.Fatalf("decision %+v, want approved %v for alice", d, tt.want)
+			}
+			if len(u.approvals) != 0 {
+				t.Error("the window stays open after the decision")
+			}
+		})
+	}
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func TestApprovalNothingTickedCannotApprove(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	ask(t, q, request(c, "vote", ""))
+	aw := open(t, u)
+	test.Tap(aw.checks["vote"])
+	c.advance(2 * time.Second)
+	aw.update()
+	if !aw.approve.Disabled() {
+		t.Fatal("Approve enabled with no permission ticked")
+	}
+	wantText(t, aw.w.Content(), "Tick at least one permission, or deny.")
+}
+
+func TestApprovalDenyIsDefault(t *testing.T) {
+	keys := []struct {
+		name string
+		key  fyne.KeyName
+		// focused: the key goes to the focused Deny button; else to the
+		// window with nothing focused.
+		focused bool
+	}{
+		{"Return on Deny", fyne.KeyReturn, true},
+		{"Enter on Deny", fyne.KeyEnter, true},
+		{"Space on Deny", fyne.KeySpace, true},
+		{"Escape on Deny", fyne.KeyEscape, true},
+		{"Return in the window", fyne.KeyReturn, false},
+		{"Escape in the window", fyne.KeyEscape, false},
+	}
+	u, c, q := approvalSetup(t, "alice")
+	for _, k := range keys {
+		t.Run(k.name, func(t *testing.T) {
+			req := ask(t, q, request(c, "vote", "alice"))
+			aw := open(t, u)
+			cv := aw.w.Canvas()
+			if cv.Focused() != aw.deny {
+				t.Fatalf("focused %T, want the Deny button", cv.Focused())
+			}
+			c.advance(time.Minute) // well past the guard: Deny is still the default
+			aw.update()
+			if k.focused {
+				cv.Focused().TypedKey(&fyne.KeyEvent{Name: k.key})
+			} else {
+				cv.Unfocus()
+				cv.OnTypedKey()(&fyne.KeyEvent{Name: k.key})
+			}
+			if d := req.answer(t); d.Approved {
+				t.Fatalf("decision %+v, want denied", d)
+			}
+		})
+	}
+}
+
+func TestApprovalClosingDenies(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	req := ask(t, q, request(c, "vote", ""))
+	open(t, u).userClosed()
+	if d := req.answer(t); d.Approved {
+		t.Fatalf("closing the window approved: %+v", d)
+	}
+}
+
+func TestApprovalFirstSecondGuard(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	req := ask(t, q, request(c, "vote", ""))
+	aw := open(t, u)
+	if !aw.approve.Disabled() {
+		t.Fatal("Approve enabled the moment the window appears")
+	}
+	// A tap that reaches the handler anyway (the button was enabled by a
+	// stale refresh) is dropped too.
+	aw.approve.Enable()
+	c.advance(approveDelay - time.Millisecond)
+	test.Tap(aw.approve)
+	if req.answered() {
+		t.Fatal("a tap before the first second approved")
+	}
+	c.advance(time.Millisecond)
+	aw.update()
+	if aw.approve.Disabled() {
+		t.Fatal("Approve still disabled after one second")
+	}
+
+	// The app loses the focus: Approve is off until it is back, and for a
+	// second after that.
+	u.exitedForeground()
+	if !aw.approve.Disabled() {
+		t.Fatal("Approve enabled while the app is in the background")
+	}
+	wantText(t, aw.w.Content(), "Click into this window to answer.")
+	c.advance(time.Minute)
+	aw.update()
+	if !aw.approve.Disabled() {
+		t.Fatal("Approve enabled in the background after a minute")
+	}
+	u.enteredForeground()
+	aw.approve.Enable()
+	test.Tap(aw.approve)
+	if req.answered() {
+		t.Fatal("a tap right after regaining the focus approved")
+	}
+	c.advance(approveDelay)
+	aw.update()
+	test.Tap(aw.approve)
+	if d := req.answer(t); !d.Approved {
+		t.Fatalf("decision %+v, want approved", d)
+	}
+}
+
+func TestApprovalAccountPicker(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice", "bob")
+	req := ask(t, q, request(c, "vote", ""))
+	aw := open(t, u)
+	c.advance(approveDelay)
+	aw.update()
+	if aw.picker == nil || !aw.approve.Disabled() {
+		t.Fatalf("picker %v, approve disabled %v: want a picker and no approval before choosing", aw.picker, aw.approve.Disabled())
+	}
+	wantText(t, aw.w.Content(), "Choose the account to use.")
+	aw.picker.SetSelected("@bob")
+	test.Tap(aw.approve)
+	if d := req.answer(t); d.Account != "bob" {
+		t.Fatalf("decision %+v, want bob", d)
+	}
+
+	// The dapp's hint preselects; a hint the vault lacks is pointed out.
+	ask(t, q, request(c, "vote", "alice"))
+	aw = open(t, u)
+	if aw.picker.Selected != "@alice" {
+		t.Errorf("hint alice: picker shows %q", aw.picker.Selected)
+	}
+	aw.userClosed()
+	ask(t, q, request(c, "vote", "mallory"))
+	aw = open(t, u)
+	wantText(t, aw.w.Content(), "The site asked for @mallory, which has no keys in this vault.")
+}
+
+func TestApprovalShowsOriginWarningsAndLifetime(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "vote transfer offline", "")
+	r.Origin, r.RedirectURI = "http://peakd.co", "http://peakd.co/cb"
+	ask(t, q, r)
+	aw := open(t, u)
+	content := aw.w.Content()
+	for _, want := range []string{"http://peakd.co", "plain http", "looks like peakd.com", "App id: dapp",
+		"First request from this site", "ACTIVE key: funds", "Send money from your account",
+		"renew it without asking for up to 30 days", "Answer within 5:00"} {
+		wantText(t, content, want)
+	}
+	test.Tap(aw.checks["offline"])
+	wantText(t, content, "access for 1 hour; then it must ask again")
+}
+
+func TestApprovalTimesOut(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	req := ask(t, q, request(c, "vote", ""))
+	aw := open(t, u)
+	c.advance(4*time.Minute + 30*time.Second)
+	u.tick()
+	wantText(t, aw.w.Content(), "Answer within 0:30")
+	c.advance(30 * time.Second)
+	u.tick()
+	wantText(t, aw.w.Content(), "This request timed out. The site was told that you did not answer in time")
+	// The server ends the wait on its own clock; here the test does.
+	req.cancel()
+	<-req.result
+	u.syncApprovals()
+	test.Tap(button(t, aw.w.Content(), "Close"))
+	if len(u.approvals) != 0 {
+		t.Error("the timed-out window stays registered")
+	}
+}
+
+func TestApprovalAnsweredElsewhere(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "vote", "")
+	req := ask(t, q, r)
+	aw := open(t, u)
+	id := q.Pending()[0].ID
+	if err := q.Decide(id, localapi.Decision{Approved: false}); err != nil {
+		t.Fatal(err)
+	}
+	req.answer(t)
+	u.syncApprovals()
+	wantText(t, aw.w.Content(), "answered elsewhere")
+}
+
+func TestApprovalShowsRefusedDecision(t *testing.T) {
+	v, dir := newVault(t, true)
+	if _, err := v.AddMasterPassword("devnet", "alice", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	u, c := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	q := localapi.NewQueue(10, 10, func(*localapi.ApprovalRequest, *localapi.Decision) error {
+		return errors.New("the vault is locked")
+	})
+	u.Attach(Services{Approvals: q})
+	req := ask(t, q, request(c, "vote", ""))
+	aw := open(t, u)
+	c.advance(approveDelay)
+	aw.update()
+	test.Tap(aw.approve)
+	wantText(t, aw.w.Content(), "Not accepted: the vault is locked")
+	if req.answered() {
+		t.Fatal("a refused approval reached the dapp")
+	}
+	test.Tap(aw.deny)
+	if d := req.answer(t); d.Approved {
+		t.Fatal("deny after a refused approval approved")
+	}
+}

@@ -1,0 +1,249 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"localsigner/localapi/authz"
+)
+
+// appsView is the Apps tab: what each dapp was granted (origin, account,
+// scopes, live tokens) and revoking it with one click.
+type appsView struct {
+	u       *UI
+	content fyne.CanvasObject
+	list    *fyne.Container
+	status  *widget.Label
+	// revoke holds the Revoke button of each client id on screen, and
+	// removeLimit the Remove button of each "grant/asset" limit, for tests.
+	revoke      map[string]*widget.Button
+	removeLimit map[string]*widget.Button
+	limitDialog *limitDialog
+}
+
+func newAppsView(u *UI) *appsView {
+	v := &appsView{u: u, list: container.NewVBox(), revoke: make(map[string]*widget.Button),
+		removeLimit: make(map[string]*widget.Button)}
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
+	v.content = container.NewBorder(container.NewBorder(nil, nil, nil, reload, v.status), nil, nil, nil,
+		container.NewVScroll(v.list))
+	return v
+}
+
+// clientGrants is one client's grants, for one card.
+type clientGrants struct {
+	id, name, origin string
+	grants           []authz.GrantInfo
+}
+
+func groupGrants(gs []authz.GrantInfo) []*clientGrants {
+	var out []*clientGrants
+	byID := map[string]*clientGrants{}
+	for _, g := range gs {
+		c := byID[g.ClientID]
+		if c == nil {
+			c = &clientGrants{id: g.ClientID, name: g.ClientName, origin: g.Origin}
+			byID[g.ClientID] = c
+			out = append(out, c)
+		}
+		if c.origin == "" {
+			c.origin = g.Origin
+		}
+		c.grants = append(c.grants, g)
+	}
+	slices.SortFunc(out, func(a, b *clientGrants) int { return strings.Compare(a.origin+a.id, b.origin+b.id) })
+	return out
+}
+
+func (v *appsView) refresh() {
+	v.list.RemoveAll()
+	clear(v.revoke)
+	clear(v.removeLimit)
+	if v.u.svc.Grants == nil {
+		v.list.Add(widget.NewLabel("The dapp server is not running, so no app can ask for access."))
+		return
+	}
+	gs, err := v.u.svc.Grants.Grants()
+	if err != nil {
+		v.setStatus("Cannot read the grants: "+err.Error(), true)
+		return
+	}
+	if len(gs) == 0 {
+		l := widget.NewLabel("No app has access. When a dapp asks, a window opens for you to approve or deny it; what you approve is listed here.")
+		l.Wrapping = fyne.TextWrapWord
+		v.list.Add(l)
+		return
+	}
+	for _, c := range groupGrants(gs) {
+		v.list.Add(v.clientCard(c))
+	}
+}
+
+func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {
+	cat := v.u.svc.catalog()
+	rows := container.NewVBox()
+	who := "App id " + clean(c.id, 80)
+	if c.name != "" {
+		who = quote(c.name, 64) + " · " + who
+	}
+	rows.Add(widget.NewLabel(who))
+	for _, g := range c.grants {
+		acct := widget.NewLabelWithStyle("Account "+at(g.Account)+" on "+networkText(g.Chain), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		rows.Add(acct)
+		for _, item := range g.Scopes {
+			s := describeScope(item, cat)
+			key := "no key"
+			if s.Authority != "" {
+				key = s.Authority + " key"
+			}
+			l := widget.NewLabel("• " + s.Line + " (" + clean(item, 64) + ", " + key + ")")
+			l.Wrapping = fyne.TextWrapWord
+			if s.Authority == "active" {
+				l.Importance = widget.WarningImportance
+			}
+			rows.Add(l)
+		}
+		tokens := "No active tokens: the app must ask again."
+		if g.Tokens > 0 {
+			tokens = fmt.Sprintf("Active tokens: %d, the last valid until %s.", g.Tokens, g.ExpiresAt.Local().Format("2006-01-02 15:04"))
+		}
+		meta := widget.NewLabel("Approved " + g.CreatedAt.Local().Format("2006-01-02 15:04") + ". " + tokens)
+		meta.SizeName = theme.SizeNameCaptionText
+		rows.Add(meta)
+		if limits := v.allowanceRows(g.Grant); limits != nil {
+			rows.Add(limits)
+		}
+	}
+	revoke := widget.NewButtonWithIcon("Revoke", theme.CancelIcon(), func() { v.revokeClient(c) })
+	revoke.Importance = widget.DangerImportance
+	v.revoke[c.id] = revoke
+	rows.Add(container.NewHBox(layout.NewSpacer(), revoke))
+	origin := c.origin
+	if origin == "" {
+		origin = "(registered app)"
+	}
+	return widget.NewCard(clean(origin, 120), "", rows)
+}
+
+// allowanceRows shows a grant's daily spending limits, each with a Remove
+// button, and offers to set one where the grant includes an operation that
+// moves funds. Nil when the grant can move nothing.
+func (v *appsView) allowanceRows(g authz.Grant) fyne.CanvasObject {
+	if !slices.ContainsFunc(g.Scopes, func(s string) bool { return spendScopes[s] }) {
+		return nil
+	}
+	box := container.NewVBox()
+	today := authz.DayOf(v.u.h.now())
+	if len(g.Allowances) == 0 {
+		box.Add(widget.NewLabel("No spending limit: every transfer asks you first."))
+	}
+	for _, a := range g.Allowances {
+		spent := int64(0)
+		if g.Spending != nil && g.Spending.Day == today {
+			spent = g.Spending.Units[a.Asset]
+		}
+		text := fmt.Sprintf("Signed without asking: up to %s %s a day (%s spent today)",
+			authz.FormatUnits(a.PerDay, a.Precision), a.Asset, authz.FormatUnits(spent, a.Precision))
+		rm := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { v.setAllowance(g, a.Asset, "0") })
+		rm.Importance = widget.LowImportance
+		v.removeLimit[g.ID+"/"+a.Asset] = rm
+		box.Add(container.NewBorder(nil, nil, nil, rm, widget.NewLabel(text)))
+	}
+	if v.u.svc.Allowances != nil {
+		set := widget.NewButtonWithIcon("Set a daily limit…", theme.ContentAddIcon(), func() { v.askAllowance(g) })
+		box.Add(container.NewHBox(set))
+	}
+	return box
+}
+
+// spendScopes are the operations a spending limit applies to.
+var spendScopes = map[string]bool{"transfer": true, "recurrent_transfer": true, "transfer_to_savings": true,
+	"transfer_to_vesting": true, "delegate_vesting_shares": true, "escrow_transfer": true}
+
+// askAllowance asks for an asset and a daily amount, saying plainly what it
+// allows, and sets the limit.
+func (v *appsView) askAllowance(g authz.Grant) {
+	assets := []string{"HIVE", "HBD"}
+	if v.u.network() == NetworkPeerplays {
+		assets = []string{"PPY"}
+	}
+	asset := widget.NewSelect(assets, nil)
+	asset.SetSelected(assets[0])
+	amount := widget.NewEntry()
+	amount.SetPlaceHolder("10.000")
+	note := widget.NewLabel(fmt.Sprintf("Transfers by %s from %s are then signed without asking you, up to this amount per day (UTC). Anything more, and every other action with the active key, still asks.",
+		clean(g.Origin, 80), at(g.Account)))
+	note.Wrapping = fyne.TextWrapWord
+	d := dialog.NewForm("Daily spending limit", "Set limit", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Asset", asset), widget.NewFormItem("Per day", amount), widget.NewFormItem("", note)},
+		func(ok bool) {
+			v.limitDialog = nil
+			if ok {
+				v.setAllowance(g, asset.Selected, strings.TrimSpace(amount.Text))
+			}
+		}, v.u.win)
+	d.Resize(fyne.NewSize(460, 300))
+	v.limitDialog = &limitDialog{asset: asset, amount: amount, dialog: d}
+	d.Show()
+}
+
+// limitDialog is the open spending limit form, for tests.
+type limitDialog struct {
+	asset  *widget.Select
+	amount *widget.Entry
+	dialog *dialog.FormDialog
+}
+
+func (v *appsView) setAllowance(g authz.Grant, asset, perDay string) {
+	v.u.touch()
+	if v.u.svc.Allowances == nil {
+		return
+	}
+	if _, err := v.u.svc.Allowances.SetAllowance(g.ID, asset, perDay); err != nil {
+		v.setStatus("Limit not changed: "+err.Error(), true)
+		return
+	}
+	v.refresh()
+	if perDay == "0" {
+		v.setStatus(fmt.Sprintf("Removed the %s limit of %s: its transfers ask you again.", asset, clean(g.Origin, 80)), false)
+	} else {
+		v.setStatus(fmt.Sprintf("%s may now send up to %s %s a day from %s without asking.", clean(g.Origin, 80), perDay, asset, at(g.Account)), false)
+	}
+}
+
+// revokeClient ends all of a client's grants at once: its tokens stop
+// working, and a dapp must ask (and be approved) again.
+func (v *appsView) revokeClient(c *clientGrants) {
+	v.u.touch()
+	n, err := v.u.svc.Grants.RevokeClient(c.id)
+	if err != nil {
+		v.setStatus("Not revoked: "+err.Error(), true)
+		return
+	}
+	what := c.origin
+	if what == "" {
+		what = c.id
+	}
+	v.refresh()
+	v.setStatus(fmt.Sprintf("Revoked %s (%d grant(s)). Its tokens no longer work.", clean(what, 120), n), false)
+}
+
+func (v *appsView) setStatus(text string, bad bool) {
+	v.status.SetText(text)
+	if bad {
+		v.status.Importance = widget.DangerImportance
+	} else {
+		v.status.Importance = widget.SuccessImportance
+	}
+	v.status.Refresh()
+}

@@ -1,0 +1,196 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"golang.org/x/oauth2"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+	"localsigner/localapi/store"
+	"localsigner/signer"
+)
+
+// server runs the real dapp server (bbolt store, loopback HTTP) on the
+// vault of u's data directory, with the UI attached to its queue, grants
+// and audit log.
+type server struct {
+	srv  *localapi.Server
+	base string
+}
+
+func startServer(t *testing.T, u *UI, v *signer.Vault, dir string) *server {
+	t.Helper()
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := localapi.New(localapi.Config{Listen: "127.0.0.1:0", Chain: "devnet", Catalog: authz.HiveOps, Store: db,
+		Vault: localapi.SignerVault{V: v}, ApprovalTimeout: 20 * time.Second, UnlockWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; db.Close() })
+	u.Attach(Services{Approvals: srv.Queue(), Grants: srv, Audit: srv, Issuer: srv.IssuerURL()})
+	return &server{srv: srv, base: "http://127.0.0.1:" + strconv.Itoa(srv.Port())}
+}
+
+// authorize navigates to the authorization URL like a browser and returns
+// the redirect it ends with.
+func (s *server) authorize(t *testing.T, authURL string) <-chan *url.URL {
+	ch := make(chan *url.URL, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, authURL, nil)
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		c := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := c.Do(req)
+		if err != nil {
+			ch <- nil
+			return
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		ch <- loc
+	}()
+	return ch
+}
+
+func waitPending(t *testing.T, q *localapi.Queue, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(q.Pending()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests pending, want %d", len(q.Pending()), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRevokeInAppsTabEndsTokens plays a dapp with golang.org/x/oauth2
+// against the real server: the approval window grants it, the token works,
+// and one click on Revoke in the Apps tab ends the access and refresh
+// tokens.
+func TestRevokeInAppsTabEndsTokens(t *testing.T) {
+	v, dir := newVault(t, true)
+	if _, err := v.AddMasterPassword("devnet", "alice", "password of alice"); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	u, c := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	s := startServer(t, u, v, dir)
+
+	conf := &oauth2.Config{ClientID: "mydapp", RedirectURL: "https://dapp.example/cb", Scopes: []string{"vote", "transfer", "offline"},
+		Endpoint: oauth2.Endpoint{AuthURL: s.base + "/oauth2/authorize", TokenURL: s.base + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	redirect := s.authorize(t, conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	waitPending(t, s.srv.Queue(), 1)
+	aw := open(t, u)
+	wantText(t, aw.w.Content(), "https://dapp.example")
+	test.Tap(aw.checks["transfer"]) // the user keeps transfers to themselves
+	c.advance(approveDelay)
+	aw.update()
+	test.Tap(aw.approve)
+	loc := <-redirect
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("redirect %v", loc)
+	}
+	tok, err := conf.Exchange(context.Background(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tok.Extra("scope"); got != "offline vote" {
+		t.Fatalf("granted %q, want exactly what was left ticked", got)
+	}
+	if rec, err := s.srv.Issuer().Lookup(tok.AccessToken); err != nil || rec.Account != "alice" {
+		t.Fatalf("token lookup %+v, %v", rec, err)
+	}
+
+	u.tabs.SelectIndex(1) // Apps
+	content := u.win.Content()
+	wantText(t, content, "https://dapp.example")
+	wantText(t, content, "Vote on posts and comments")
+	wantText(t, content, "Active tokens: 2")
+	rv := u.apps.revoke["mydapp"]
+	if rv == nil {
+		t.Fatal("no Revoke button for mydapp")
+	}
+	test.Tap(rv)
+	wantText(t, content, "Revoked https://dapp.example (1 grant(s))")
+	wantText(t, content, "No app has access")
+
+	if _, err := s.srv.Issuer().Lookup(tok.AccessToken); !errors.Is(err, authz.ErrNotFound) {
+		t.Fatalf("access token after revoke: %v, want ErrNotFound", err)
+	}
+	old := *tok
+	old.Expiry = time.Now().Add(-time.Minute)
+	if _, err := conf.TokenSource(context.Background(), &old).Token(); err == nil {
+		t.Fatal("the refresh token still works after revoke")
+	}
+
+	// The Activity tab shows what happened, filters by app, exports CSV.
+	u.tabs.SelectIndex(2)
+	av := u.activity
+	if len(av.shown) < 3 {
+		t.Fatalf("%d events shown", len(av.shown))
+	}
+	if av.shown[0].Type != authz.EventClientRevoked {
+		t.Errorf("newest event %q, want client_revoked", av.shown[0].Type)
+	}
+	av.app.SetSelected("mydapp")
+	for _, e := range av.shown {
+		if e.ClientID != "mydapp" {
+			t.Errorf("app filter shows %+v", e)
+		}
+	}
+	all := len(av.shown)
+	av.account.SetSelected("alice")
+	for _, e := range av.shown {
+		if e.Account != "alice" {
+			t.Errorf("account filter shows %+v", e)
+		}
+	}
+	if len(av.shown) == 0 || len(av.shown) == all {
+		t.Errorf("account filter shows %d of %d events", len(av.shown), all)
+	}
+	av.account.SetSelected(allFilter)
+	var exported []authz.Event
+	av.exporter = func(es []authz.Event) { exported = es }
+	test.Tap(button(t, u.win.Content(), "Export CSV"))
+	var buf bytes.Buffer
+	if err := writeAuditCSV(&buf, exported); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil || len(rows) != len(exported)+1 || strings.Join(rows[0], ",") != strings.Join(csvColumns, ",") {
+		t.Fatalf("CSV %d rows, %v: %q", len(rows), err, rows)
+	}
+}
+
+func TestAuditCSVDefusesFormulas(t *testing.T) {
+	var buf bytes.Buffer
+	err := writeAuditCSV(&buf, []authz.Event{{Time: time.Unix(0, 0), Type: "denied", ClientID: "=HYPERLINK(\"x\")", Detail: "+1", Origin: "https://a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := csv.NewReader(&buf).ReadAll()
+	if rows[1][2] != `'=HYPERLINK("x")` || rows[1][9] != "'+1" || rows[1][3] != "https://a" {
+		t.Fatalf("row %q", rows[1])
+	}
+}

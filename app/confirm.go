@@ -1,0 +1,251 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"localsigner/localapi"
+	"localsigner/signer/chain"
+)
+
+// confirmTitle is the title of every transaction confirmation window.
+const confirmTitle = "Confirm transaction? — Localsigner"
+
+// confirmWindow asks the user to confirm one transaction a dapp wants
+// signed (a KindTransaction request of the approval queue): every
+// operation needing the active key, and anything the grant does not
+// pre-approve. It shows one sentence per operation, what leaves the
+// account, and the raw JSON behind a toggle.
+type confirmWindow struct {
+	u      *UI
+	req    localapi.ApprovalRequest
+	w      fyne.Window
+	guard  guard
+	done   bool
+	closed bool
+
+	left    *widget.Label
+	hint    *widget.Label
+	raw     *widget.Check
+	rawText *widget.Label
+	approve *widget.Button
+	deny    *defaultButton
+}
+
+// openConfirm shows the window for req, raised and with Deny focused.
+func (u *UI) openConfirm(req localapi.ApprovalRequest) *confirmWindow {
+	cw := &confirmWindow{u: u, req: req}
+	cw.w = u.app.NewWindow(confirmTitle)
+	cw.build()
+	cw.w.SetCloseIntercept(cw.userClosed)
+	decisionKeys(cw.w, func() { cw.decide(false) })
+	u.confirms[req.ID] = cw
+	u.touch()
+	cw.w.Resize(fyne.NewSize(580, 540))
+	cw.w.CenterOnScreen()
+	cw.w.Show()
+	cw.w.RequestFocus()
+	cw.w.Canvas().Focus(cw.deny)
+	cw.guard.arm(u.h.now())
+	if u.background {
+		cw.guard.pause()
+	}
+	cw.update()
+	u.updateWantTick()
+	return cw
+}
+
+func (cw *confirmWindow) build() {
+	req := cw.req
+	t := req.Transaction
+	if t == nil {
+		t = &localapi.TransactionConfirm{}
+	}
+	origin := widget.NewLabelWithStyle(clean(req.Origin, 200), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	origin.SizeName = theme.SizeNameHeadingText
+	origin.Wrapping = fyne.TextWrapBreak
+	key := t.Authority
+	if key == "" {
+		key = "active"
+	}
+	intro := widget.NewLabel("asks you to sign with the " + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
+	intro.Wrapping = fyne.TextWrapWord
+	top := container.NewVBox(origin, intro)
+	for _, w := range originWarnings(req.Origin, knownHosts) {
+		top.Add(warningRow(w))
+	}
+
+	ops := container.NewVBox()
+	for i, op := range t.Operations {
+		line := widget.NewLabel(clean(op.Summary, 400))
+		line.Wrapping = fyne.TextWrapWord
+		line.TextStyle.Bold = true
+		ops.Add(container.NewBorder(nil, nil, widget.NewLabel(itemNumber(i, len(t.Operations))), nil, line))
+	}
+	facts := container.NewVBox()
+	if len(t.Spending) > 0 {
+		s := widget.NewLabel("Leaves your account: " + clean(strings.Join(t.Spending, ", "), 200))
+		s.TextStyle.Bold = true
+		s.Importance = widget.WarningImportance
+		facts.Add(s)
+	}
+	facts.Add(widget.NewLabel("Fee: " + feeNote(req.Chain)))
+	if t.Reason != "" {
+		r := widget.NewLabel("Why you are asked: " + clean(t.Reason, 200))
+		r.Wrapping = fyne.TextWrapWord
+		facts.Add(r)
+	}
+	who := "App id: " + clean(req.ClientID, 80)
+	if req.Registered && req.ClientName != "" {
+		who = "Registered app " + quote(req.ClientName, 64) + " (" + clean(req.ClientID, 80) + ")"
+	}
+	facts.Add(widget.NewLabel(who))
+
+	// The JSON is set in monospace type only when asked for: each text
+	// style costs its own fonts in memory.
+	cw.rawText = widget.NewLabel("")
+	cw.rawText.Wrapping = fyne.TextWrapBreak
+	cw.rawText.Hide()
+	cw.raw = widget.NewCheck("Show the raw transaction (JSON)", func(on bool) {
+		if on && cw.rawText.Text == "" {
+			cw.rawText.TextStyle.Monospace = true
+			cw.rawText.Text = rawJSON(t.Operations)
+		}
+		cw.rawText.Hidden = !on
+		cw.rawText.Refresh()
+	})
+
+	cw.left = widget.NewLabel("")
+	cw.hint = widget.NewLabel("")
+	cw.hint.Importance = widget.WarningImportance
+	cw.hint.Wrapping = fyne.TextWrapWord
+	cw.deny = newDefaultButton("Deny", func() { cw.decide(false) })
+	cw.deny.Icon = theme.CancelIcon()
+	cw.approve = widget.NewButtonWithIcon("Sign and send", theme.ConfirmIcon(), func() {
+		if cw.guard.ready(cw.u.h.now()) {
+			cw.decide(true)
+		}
+	})
+	buttons := container.NewHBox(cw.deny, layout.NewSpacer(), cw.approve)
+	content := container.NewVBox(top, widget.NewSeparator(), widget.NewCard("", "", ops), facts, cw.raw, cw.rawText)
+	cw.w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), cw.left, cw.hint, buttons), nil, nil,
+		container.NewVScroll(content)))
+}
+
+// feeNote says what signing costs on a chain, where it is known.
+func feeNote(chainName string) string {
+	if c, err := chain.Lookup(chainName, ""); err == nil && c.Family == chain.Hive {
+		return "none (Hive uses resource credits, which recharge)"
+	}
+	return "as shown in each operation"
+}
+
+func itemNumber(i, n int) string {
+	if n == 1 {
+		return "•"
+	}
+	return strconv.Itoa(i+1) + "."
+}
+
+// rawJSON is the operations' JSON, indented, cleaned of invisible
+// characters.
+func rawJSON(ops []localapi.OperationSummary) string {
+	var parts []string
+	for _, op := range ops {
+		var buf bytes.Buffer
+		if json.Indent(&buf, op.JSON, "", "  ") != nil {
+			parts = append(parts, clean(string(op.JSON), 4000))
+			continue
+		}
+		parts = append(parts, strings.ReplaceAll(clean(buf.String(), 4000), `\n`, "\n"))
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (cw *confirmWindow) update() {
+	if cw.done {
+		return
+	}
+	now := cw.u.h.now()
+	if !cw.req.ExpiresAt.IsZero() {
+		left := cw.req.ExpiresAt.Sub(now)
+		if left <= 0 {
+			cw.gone()
+			return
+		}
+		cw.left.SetText("Answer within " + countdown(left) + "; after that nothing is signed.")
+	}
+	switch {
+	case cw.guard.paused:
+		cw.approve.Disable()
+		cw.hint.SetText("Click into this window to answer.")
+	case !cw.guard.ready(now):
+		cw.approve.Disable()
+		cw.hint.SetText("")
+	default:
+		cw.approve.Enable()
+		cw.hint.SetText("")
+	}
+}
+
+// decide answers the queue and closes the window, or says why it could not.
+func (cw *confirmWindow) decide(ok bool) {
+	if cw.done || cw.u.svc.Approvals == nil {
+		return
+	}
+	cw.u.touch()
+	err := cw.u.svc.Approvals.Decide(cw.req.ID, localapi.Decision{Approved: ok})
+	switch {
+	case err == nil:
+		cw.done = true
+		cw.close()
+	case errors.Is(err, localapi.ErrNoSuchRequest):
+		cw.gone()
+	default:
+		cw.hint.Importance = widget.DangerImportance
+		cw.hint.SetText("Not accepted: " + err.Error())
+	}
+}
+
+// gone replaces the question with the news that it is no longer asked.
+func (cw *confirmWindow) gone() {
+	if cw.done {
+		return
+	}
+	cw.done = true
+	msg := "This transaction was answered elsewhere (from the command line) or withdrawn by the site. Nothing was signed here."
+	if !cw.req.ExpiresAt.IsZero() && !cw.u.h.now().Before(cw.req.ExpiresAt) {
+		msg = "This transaction timed out and was not signed. The site was told."
+	}
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.WarningImportance
+	cw.w.SetContent(container.NewPadded(container.NewVBox(l, container.NewHBox(layout.NewSpacer(), widget.NewButton("Close", cw.close)))))
+	cw.w.Resize(fyne.NewSize(480, 180))
+}
+
+// userClosed is the window's close button: an unanswered transaction is
+// denied.
+func (cw *confirmWindow) userClosed() {
+	cw.decide(false)
+	cw.close()
+}
+
+func (cw *confirmWindow) close() {
+	if cw.closed {
+		return
+	}
+	cw.closed = true
+	delete(cw.u.confirms, cw.req.ID)
+	cw.w.Close()
+	cw.u.updateWantTick()
+}

@@ -1,0 +1,216 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"golang.org/x/oauth2"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+	"localsigner/localapi/store"
+	"localsigner/signer/devnet"
+	"localsigner/signer/node"
+)
+
+// chainEnv is the real server on the embedded devnet (a block every 50 ms)
+// with the UI attached, and a dapp holding a token for alice.
+type chainEnv struct {
+	u     *UI
+	c     *clock
+	srv   *localapi.Server
+	net   *devnet.Devnet
+	base  string
+	token string
+}
+
+func newChainEnv(t *testing.T, scopes ...string) *chainEnv {
+	t.Helper()
+	d, err := devnet.New(devnet.Config{BlockInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	fe, err := d.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(), CallTimeout: 5 * time.Second,
+		DialTimeout: 2 * time.Second, HealthInterval: -1, BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+
+	v, dir := newVault(t, true)
+	for _, a := range []string{"alice", "bob"} {
+		if _, err := v.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, c := newTestUI(t, test.NewTempApp(t), v, Options{DataDir: dir, Network: NetworkDevnet})
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := localapi.New(localapi.Config{Listen: "127.0.0.1:0", Chain: "devnet", ChainParams: d.Chain(), Catalog: authz.HiveOps,
+		Store: db, Vault: localapi.SignerVault{V: v}, Node: nc, ApprovalTimeout: 20 * time.Second, ConfirmTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; db.Close() })
+	u.Attach(Services{Approvals: srv.Queue(), Grants: srv, Audit: srv, Allowances: srv})
+	e := &chainEnv{u: u, c: c, srv: srv, net: d, base: "http://127.0.0.1:" + strconv.Itoa(srv.Port())}
+
+	// The dapp logs in for alice; the approval window grants it.
+	conf := &oauth2.Config{ClientID: "wallet-dapp", RedirectURL: "https://wallet.example/cb", Scopes: scopes,
+		Endpoint: oauth2.Endpoint{AuthURL: e.base + "/oauth2/authorize", TokenURL: e.base + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	s := &server{srv: srv, base: e.base}
+	redirect := s.authorize(t, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("account", "alice")))
+	waitPending(t, srv.Queue(), 1)
+	aw := open(t, u)
+	c.advance(approveDelay)
+	aw.update()
+	test.Tap(aw.approve)
+	loc := <-redirect
+	tok, err := conf.Exchange(context.Background(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.token = tok.AccessToken
+	return e
+}
+
+type broadcastAnswer struct {
+	status int
+	id     string
+	body   string
+}
+
+// broadcast posts operations to /api/broadcast in the background, as the
+// dapp's page would, and returns the channel its answer arrives on.
+func (e *chainEnv) broadcast(ops string) <-chan broadcastAnswer {
+	ch := make(chan broadcastAnswer, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, e.base+"/api/broadcast", strings.NewReader(`{"operations":`+ops+`}`))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+		if err != nil {
+			ch <- broadcastAnswer{status: -1, body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var r struct {
+			Result struct {
+				ID string `json:"id"`
+			} `json:"result"`
+		}
+		json.Unmarshal(b, &r)
+		ch <- broadcastAnswer{status: resp.StatusCode, id: r.Result.ID, body: string(b)}
+	}()
+	return ch
+}
+
+func answer(t *testing.T, ch <-chan broadcastAnswer) broadcastAnswer {
+	t.Helper()
+	select {
+	case a := <-ch:
+		return a
+	case <-time.After(30 * time.Second):
+		t.Fatal("the broadcast never answered")
+		return broadcastAnswer{}
+	}
+}
+
+func transfer(amount, memo string) string {
+	return `[["transfer",{"from":"alice","to":"bob","amount":"` + amount + ` HIVE","memo":"` + memo + `"}]]`
+}
+
+// TestConfirmTransferOnDevnet: a transfer needs the active key, so the
+// confirmation window opens with the server's summary; Sign and send puts
+// it on the chain. A daily limit set in the Apps tab lets smaller transfers
+// through without asking, and removing it makes them ask again.
+func TestConfirmTransferOnDevnet(t *testing.T) {
+	e := newChainEnv(t, "transfer", "vote")
+	bob0, _ := e.net.Balance("bob", "HIVE")
+
+	pending := e.broadcast(transfer("1.000", "thanks"))
+	waitPending(t, e.srv.Queue(), 1)
+	e.u.syncApprovals()
+	if len(e.u.confirms) != 1 {
+		t.Fatalf("%d confirmation windows", len(e.u.confirms))
+	}
+	var cw *confirmWindow
+	for _, w := range e.u.confirms {
+		cw = w
+	}
+	content := cw.w.Content()
+	for _, want := range []string{"https://wallet.example", "ACTIVE key of @alice", "Transfer 1.000 HIVE from @alice to @bob", "thanks"} {
+		wantText(t, content, want)
+	}
+	e.c.advance(approveDelay)
+	cw.update()
+	test.Tap(cw.approve)
+	if a := answer(t, pending); a.status != http.StatusOK || len(a.id) != 40 {
+		t.Fatalf("broadcast answered %d %s", a.status, a.body)
+	}
+	if bob, _ := e.net.Balance("bob", "HIVE"); bob != bob0+1000 {
+		t.Fatalf("bob has %d, want %d", bob, bob0+1000)
+	}
+
+	// A limit of 5 HIVE a day, set in the Apps tab.
+	e.u.tabs.SelectIndex(1)
+	test.Tap(button(t, e.u.win.Content(), "Set a daily limit…"))
+	ld := e.u.apps.limitDialog
+	if ld == nil {
+		t.Fatal("no limit dialog")
+	}
+	wantText(t, e.u.win.Canvas().Overlays().Top(), "signed without asking you")
+	ld.amount.SetText("5.000")
+	ld.dialog.Submit()
+	wantText(t, e.u.win.Content(), "Signed without asking: up to 5.000 HIVE a day (0.000 spent today)")
+
+	if a := answer(t, e.broadcast(transfer("2.000", "within the limit"))); a.status != http.StatusOK {
+		t.Fatalf("a transfer within the limit answered %d %s", a.status, a.body)
+	}
+	if n := len(e.srv.Queue().Pending()); n != 0 {
+		t.Fatalf("%d requests pending for a transfer within the limit", n)
+	}
+	e.u.apps.refresh()
+	wantText(t, e.u.win.Content(), "(2.000 spent today)")
+
+	// Removed: the next transfer asks again, and Return denies it.
+	for key, b := range e.u.apps.removeLimit {
+		if strings.HasSuffix(key, "/HIVE") {
+			test.Tap(b)
+		}
+	}
+	wantText(t, e.u.win.Content(), "No spending limit: every transfer asks you first.")
+	pending = e.broadcast(transfer("0.500", ""))
+	waitPending(t, e.srv.Queue(), 1)
+	e.u.syncApprovals()
+	for _, w := range e.u.confirms {
+		cw = w
+	}
+	cw.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if a := answer(t, pending); a.status == http.StatusOK {
+		t.Fatalf("a denied transfer was broadcast: %s", a.body)
+	}
+}

@@ -1,0 +1,168 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+	"localsigner/signer"
+	"localsigner/signer/node"
+)
+
+// The interfaces below are what the desktop app needs from the rest of the
+// program, declared here by their consumer and kept to the methods it calls.
+// main.go passes the real parts (signer.Vault, localapi.Server and Queue,
+// node.Client); tests pass the same real parts or small fakes.
+
+// Vault is the key vault as the app uses it: create, unlock and lock it, and
+// list, add and remove keys. It never hands out a private key. *signer.Vault
+// satisfies it; main.go may wrap it, for example to record unlocks in the
+// audit log. Every method may be called from the Fyne goroutine, so none may
+// block for long except Init and Unlock, which the app runs off it.
+type Vault interface {
+	Exists() (bool, error)
+	Init(passphrase []byte) error
+	Unlock(passphrase []byte) error
+	Lock()
+	Locked() bool
+	// Backend is "file" or "keychain".
+	Backend() string
+	List() ([]signer.KeyInfo, error)
+	AddWIF(chain, account, role, wif string) (signer.KeyInfo, error)
+	AddMasterPassword(chain, account, password string) ([]signer.KeyInfo, error)
+	Remove(chain, account, role string) error
+}
+
+var _ Vault = (*signer.Vault)(nil)
+
+// Balances reads account balances from the chain, for the Accounts tab. It
+// is a hook for the node client: with none, balances show as "—".
+type Balances interface {
+	// Balances returns, per account name, its balances as the node formats
+	// them with their symbols ("1000.000 HIVE", "100.000 HBD"). Accounts the
+	// chain does not know are left out.
+	Balances(ctx context.Context, chain string, accounts []string) (map[string][]string, error)
+}
+
+// Nodes reports the health of the configured chain nodes for the Settings
+// tab. *node.Client satisfies it.
+type Nodes interface {
+	Status() node.Status
+}
+
+var _ Nodes = (*node.Client)(nil)
+
+// Approvals is the queue of dapp authorization requests waiting for the
+// user. The app watches it and opens one approval window per request;
+// *localapi.Queue satisfies it, so the command line (localsigner approve)
+// and the window answer the same queue.
+type Approvals interface {
+	// Watch signals (coalesced) whenever the set of pending requests
+	// changes, until ctx ends.
+	Watch(ctx context.Context) <-chan struct{}
+	// Pending lists the waiting requests, oldest first.
+	Pending() []localapi.ApprovalRequest
+	// Decide answers a request; an approval is checked first, and its
+	// error (the request stays pending) is shown in the window.
+	Decide(id string, d localapi.Decision) error
+}
+
+var _ Approvals = (*localapi.Queue)(nil)
+
+// Grants is what the Apps tab shows and changes: the grants dapps hold and
+// revoking them. *localapi.Server satisfies it.
+type Grants interface {
+	Grants() ([]authz.GrantInfo, error)
+	// RevokeClient ends every grant of a client and the tokens issued
+	// under them.
+	RevokeClient(id string) (int, error)
+}
+
+var _ Grants = (*localapi.Server)(nil)
+
+// Allowances sets a grant's standing daily spending limits: transfers
+// within one are signed without asking. *localapi.Server satisfies it.
+type Allowances interface {
+	// SetAllowance sets the limit per UTC day for asset ("HIVE") on the
+	// grant (or every grant of the client) with id; perDay is an amount
+	// with the asset's decimals ("10.000"), and "0" removes the limit.
+	SetAllowance(id, asset, perDay string) (int, error)
+}
+
+var _ Allowances = (*localapi.Server)(nil)
+
+// AuditLog is the Activity tab's source. *localapi.Server satisfies it.
+type AuditLog interface {
+	// Audit returns the newest limit events, oldest first.
+	Audit(limit int) ([]authz.Event, error)
+}
+
+var _ AuditLog = (*localapi.Server)(nil)
+
+// Services are the parts that run beside the window: the dapp server's
+// queue, grants and audit log, and the node client. Any of them may be nil
+// (the screens that need it say it is not running). They are attached after
+// the window exists, with UI.Attach, because main.go may start them only
+// once the first run has picked a network.
+type Services struct {
+	Approvals  Approvals
+	Grants     Grants
+	Allowances Allowances
+	Audit      AuditLog
+	Balances   Balances
+	Nodes      Nodes
+	// Catalog gives each scope's authority; nil means authz.HiveOps.
+	Catalog authz.Catalog
+	// Lifetimes are the token lifetimes shown in the approval window;
+	// zero fields mean authz.DefaultLifetimes.
+	Lifetimes authz.Lifetimes
+	// Issuer is the dapp server's base URL, shown in Settings.
+	Issuer string
+}
+
+func (s Services) catalog() authz.Catalog {
+	if s.Catalog == nil {
+		return authz.HiveOps
+	}
+	return s.Catalog
+}
+
+func (s Services) lifetimes() authz.Lifetimes {
+	l, d := s.Lifetimes, authz.DefaultLifetimes
+	if l.Access <= 0 {
+		l.Access = d.Access
+	}
+	if l.Implicit <= 0 {
+		l.Implicit = d.Implicit
+	}
+	if l.Refresh <= 0 {
+		l.Refresh = d.Refresh
+	}
+	return l
+}
+
+// clock and scheduling hooks, replaced in tests so that nothing depends on
+// real time or on goroutines racing the test.
+type hooks struct {
+	now func() time.Time
+	// async runs slow work (Argon2id in Init and Unlock, node calls) off
+	// the Fyne goroutine; the work reports back with fyne.Do.
+	async func(func())
+	// every checks due every d, off the Fyne goroutine, and when it
+	// reports true calls f on the Fyne goroutine, until stop is called.
+	// An idle app wakes its event loop only when there is work.
+	every func(d time.Duration, due func() bool, f func()) (stop func())
+	// background starts a long-running goroutine (the approval queue
+	// watcher); tests run without it and poll by hand.
+	background func(func())
+}
+
+func realHooks() hooks {
+	return hooks{
+		now:        time.Now,
+		async:      func(f func()) { go f() },
+		every:      everyTicker,
+		background: func(f func()) { go f() },
+	}
+}

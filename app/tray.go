@@ -1,0 +1,105 @@
+package app
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"localsigner/assets"
+	"localsigner/localapi/authz"
+)
+
+// setupTray puts Localsigner in the system tray (Open, Lock, Quit) where
+// the driver supports one, and makes closing the main window hide it: the
+// app keeps serving dapps, and approval windows still open, until Quit.
+func (u *UI) setupTray() {
+	d, ok := u.app.(desktop.App)
+	if !ok || !trayAvailable() {
+		return // closing the window quits, or the app could not be reached again
+	}
+	open := fyne.NewMenuItem("Open Localsigner", u.ShowWindow)
+	lock := fyne.NewMenuItem("Lock", func() {
+		if u.screen == screenMain {
+			u.Lock()
+		}
+	})
+	quit := fyne.NewMenuItem("Quit", u.Quit)
+	quit.IsQuit = true
+	d.SetSystemTrayMenu(fyne.NewMenu("Localsigner", open, lock, fyne.NewMenuItemSeparator(), quit))
+	d.SetSystemTrayIcon(assets.Icon)
+	d.SetSystemTrayWindow(u.win)
+	u.win.SetCloseIntercept(u.closeToTray)
+}
+
+// closeToTray is the main window's close button when there is a tray: the
+// window hides and the app keeps running.
+func (u *UI) closeToTray() {
+	u.win.Hide()
+	u.hidden = true
+}
+
+// ShowWindow shows and raises the main window, e.g. from the tray.
+func (u *UI) ShowWindow() {
+	u.hidden = false
+	u.win.Show()
+	u.win.RequestFocus()
+}
+
+// Quit locks the vault and ends the app.
+func (u *UI) Quit() {
+	u.vault.Lock()
+	u.app.Quit()
+}
+
+// Notify shows a desktop notification. It may be called from any goroutine.
+func (u *UI) Notify(title, content string) {
+	u.app.SendNotification(fyne.NewNotification(title, content))
+}
+
+// AuditEvent is told about every audit event the dapp server records, as
+// it is recorded; it may be called from any goroutine. A dapp transaction
+// that was broadcast, or that failed on the way to the chain, shows a
+// desktop notification (one the user denied or let time out does not: they
+// know). The Apps and Activity tabs reload if they are showing.
+func (u *UI) AuditEvent(e authz.Event) {
+	fyne.Do(func() {
+		if e.Type == authz.EventBroadcast {
+			who := e.Origin
+			if who == "" {
+				who = e.ClientID
+			}
+			what := clean(strings.Join(e.Operations, ", "), 80) + " for " + at(e.Account)
+			switch e.Outcome {
+			case "broadcast":
+				u.Notify("Transaction sent", clean(who, 80)+": "+what+"\nid "+clean(e.TxID, 40))
+			case "rejected", "node_down", "failed", "no_key":
+				u.Notify("Transaction failed", clean(who, 80)+": "+what+"\n"+clean(e.Detail, 160))
+			}
+		}
+		if u.screen == screenMain && u.tabs != nil && !u.hidden {
+			if i := u.tabs.SelectedIndex(); i == 1 || i == 2 {
+				u.refreshViews()
+			}
+		}
+	})
+}
+
+// trayAvailable reports whether a system tray can work. On Linux and the
+// BSDs the tray talks D-Bus; without a session bus Fyne's tray fails, and
+// crashes the app when it quits (fyne.io/systray closes a connection it
+// never opened), so the app goes without one there.
+var trayAvailable = func() bool {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+			return true
+		}
+		_, err := exec.LookPath("dbus-launch")
+		return err == nil
+	}
+	return true
+}
