@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 
+	"localsigner/examples/dapp"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
 	"localsigner/localapi/authz"
@@ -146,6 +147,14 @@ func runServe(env Env, args []string) error {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	ctx, cancel := context.WithCancel(ctx)
+	if *useDevnet && c.Family == chain.Hive {
+		// The example dapp, on its own loopback origin as a real dapp is.
+		if u, err := dapp.Start(ctx, dapp.DefaultListen, dapp.Options{Signer: srv.IssuerURL()}); err != nil {
+			log.Warn("example dapp not served", "err", err)
+		} else {
+			log.Info("example dapp: open it in your browser", "url", u)
+		}
+	}
 	wg.Add(2)
 	go func() { defer wg.Done(); defer cancel(); errs[0] = srv.Serve(ctx) }()
 	go func() { defer wg.Done(); defer cancel(); errs[1] = admin.Serve(ctx, ln, srv, log) }()

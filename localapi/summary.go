@@ -12,131 +12,220 @@ import (
 	"localsigner/signer/tx"
 )
 
-// Summarize describes one operation in a sentence a person can check before
-// confirming it: what happens, who acts, amounts with their symbols, the
-// memo. Text chosen by the dapp (memos, titles, ids, JSON) is cleaned of
-// control and direction-changing characters and shortened, so it cannot
-// disguise the rest of the line. c gives Peerplays' core asset symbol.
+// Summarize describes one operation in a sentence a person can check
+// before signing: who acts, what moves where, with amounts and their
+// symbols, and the memo. Text chosen by the dapp (memos, titles, JSON) is
+// cleaned of control and direction-changing characters and shortened, so
+// it cannot disguise the rest of the line. c gives Peerplays' core asset
+// symbol; it may be nil for Hive operations.
 func Summarize(c *chain.Chain, op tx.Operation) string {
 	switch o := op.(type) {
 	case *tx.Vote:
 		post := postRef(o.Author, o.Permlink)
 		switch {
 		case o.Weight > 0:
-			return fmt.Sprintf("Vote %s on %s as %s", percent(int64(o.Weight)), post, at(o.Voter))
+			return fmt.Sprintf("%s votes %s on %s", at(o.Voter), percent(int64(o.Weight)), post)
 		case o.Weight < 0:
-			return fmt.Sprintf("Downvote %s on %s as %s", percent(-int64(o.Weight)), post, at(o.Voter))
+			return fmt.Sprintf("%s downvotes %s on %s", at(o.Voter), percent(-int64(o.Weight)), post)
 		}
-		return fmt.Sprintf("Remove the vote of %s on %s", at(o.Voter), post)
+		return fmt.Sprintf("%s removes the vote on %s", at(o.Voter), post)
 	case *tx.Comment:
 		if o.ParentAuthor == "" {
-			return fmt.Sprintf("Publish the post %s as %s (%s)", quote(o.Title, 80), at(o.Author), postRef(o.Author, o.Permlink))
+			return fmt.Sprintf("%s publishes the post %s (%s)", at(o.Author), quote(o.Title, 80), postRef(o.Author, o.Permlink))
 		}
-		return fmt.Sprintf("Reply to %s as %s: %s", postRef(o.ParentAuthor, o.ParentPermlink), at(o.Author), quote(o.Body, 80))
+		return fmt.Sprintf("%s replies to %s: %s", at(o.Author), postRef(o.ParentAuthor, o.ParentPermlink), quote(o.Body, 80))
 	case *tx.DeleteComment:
-		return "Delete " + postRef(o.Author, o.Permlink)
+		return fmt.Sprintf("%s deletes %s", at(o.Author), postRef(o.Author, o.Permlink))
 	case *tx.CommentOptions:
-		s := fmt.Sprintf("Set the payout of %s: at most %s, %s in HBD", postRef(o.Author, o.Permlink), o.MaxAcceptedPayout,
-			percent(int64(o.PercentHBD)))
-		for _, b := range o.Beneficiaries {
-			s += fmt.Sprintf(", %s to %s", percent(int64(b.Weight)), at(b.Account))
+		s := fmt.Sprintf("%s sets the payout of %s: at most %s, %s in HBD", at(o.Author), postRef(o.Author, o.Permlink),
+			o.MaxAcceptedPayout, percent(int64(o.PercentHBD)))
+		if !o.AllowVotes {
+			s += ", votes not allowed"
+		}
+		if !o.AllowCurationRewards {
+			s += ", no curation rewards"
+		}
+		if len(o.Beneficiaries) > 0 {
+			var bs []string
+			for _, b := range o.Beneficiaries {
+				bs = append(bs, at(b.Account)+" "+percent(int64(b.Weight)))
+			}
+			s += ", beneficiaries " + strings.Join(bs, ", ")
 		}
 		return s
-	case *tx.CustomJSON:
-		signers := append(append([]string(nil), o.RequiredAuths...), o.RequiredPostingAuths...)
-		key := "posting key"
-		if len(o.RequiredAuths) > 0 {
-			key = "active key"
-		}
-		return fmt.Sprintf("App action %s as %s (%s): %s", quote(o.ID, 32), ats(signers), key, clean(o.JSON, 120))
-	case *tx.ClaimRewardBalance:
-		return fmt.Sprintf("Claim rewards of %s: %s, %s, %s", at(o.Account), o.RewardHive, o.RewardHBD, o.RewardVests)
 	case *tx.Transfer:
-		return fmt.Sprintf("Transfer %s from %s to %s%s", o.Amount, at(o.From), at(o.To), memo(o.Memo))
+		return "Transfer " + o.Amount.String() + " from " + at(o.From) + " to " + at(o.To) + memo(o.Memo)
 	case *tx.RecurrentTransfer:
 		if o.Amount.Amount == 0 {
-			return fmt.Sprintf("Cancel the recurrent transfer from %s to %s", at(o.From), at(o.To))
+			return fmt.Sprintf("%s cancels the recurrent transfer to %s", at(o.From), at(o.To))
 		}
-		return fmt.Sprintf("Transfer %s from %s to %s every %d hours, %d times%s", o.Amount, at(o.From), at(o.To),
-			o.Recurrence, o.Executions, memo(o.Memo))
+		return fmt.Sprintf("Recurrent transfer: %s from %s to %s every %s, %d times%s", o.Amount, at(o.From), at(o.To),
+			hours(int(o.Recurrence)), o.Executions, memo(o.Memo))
 	case *tx.TransferToSavings:
 		return fmt.Sprintf("Move %s from %s into the savings of %s%s", o.Amount, at(o.From), at(o.To), memo(o.Memo))
 	case *tx.TransferFromSavings:
-		return fmt.Sprintf("Withdraw %s from the savings of %s to %s in 3 days%s", o.Amount, at(o.From), at(o.To), memo(o.Memo))
+		return fmt.Sprintf("Withdraw %s from the savings of %s to %s (arrives in 3 days; request %d)%s", o.Amount, at(o.From), at(o.To), o.RequestID, memo(o.Memo))
+	case *tx.CancelTransferFromSavings:
+		return fmt.Sprintf("%s cancels savings withdrawal %d", at(o.From), o.RequestID)
 	case *tx.TransferToVesting:
 		if o.To == "" || o.To == o.From {
-			return fmt.Sprintf("Power up %s for %s", o.Amount, at(o.From))
+			return fmt.Sprintf("%s powers up %s", at(o.From), o.Amount)
 		}
-		return fmt.Sprintf("Power up %s from %s for %s", o.Amount, at(o.From), at(o.To))
+		return fmt.Sprintf("%s powers up %s for %s", at(o.From), o.Amount, at(o.To))
 	case *tx.WithdrawVesting:
 		if o.VestingShares.Amount == 0 {
-			return "Stop the power down of " + at(o.Account)
+			return fmt.Sprintf("%s stops the power down", at(o.Account))
 		}
-		return fmt.Sprintf("Power down %s of %s over 13 weeks", o.VestingShares, at(o.Account))
+		return fmt.Sprintf("%s powers down %s (paid out weekly over 13 weeks)", at(o.Account), o.VestingShares)
+	case *tx.SetWithdrawVestingRoute:
+		s := fmt.Sprintf("%s sends %s of the power down to %s", at(o.FromAccount), percent(int64(o.Percent)), at(o.ToAccount))
+		if o.AutoVest {
+			s += " (powered up again)"
+		}
+		return s
 	case *tx.DelegateVestingShares:
-		return fmt.Sprintf("Delegate %s from %s to %s", o.VestingShares, at(o.Delegator), at(o.Delegatee))
-	case *tx.LimitOrderCreate:
-		return fmt.Sprintf("Sell %s for at least %s as %s (order %d)", o.AmountToSell, o.MinToReceive, at(o.Owner), o.OrderID)
-	case *tx.LimitOrderCreate2:
-		return fmt.Sprintf("Sell %s at %s per %s as %s (order %d)", o.AmountToSell, o.ExchangeRate.Quote, o.ExchangeRate.Base,
-			at(o.Owner), o.OrderID)
-	case *tx.LimitOrderCancel:
-		return fmt.Sprintf("Cancel market order %d of %s", o.OrderID, at(o.Owner))
+		if o.VestingShares.Amount == 0 {
+			return fmt.Sprintf("%s removes the delegation to %s", at(o.Delegator), at(o.Delegatee))
+		}
+		return fmt.Sprintf("%s delegates %s to %s", at(o.Delegator), o.VestingShares, at(o.Delegatee))
+	case *tx.ClaimRewardBalance:
+		return fmt.Sprintf("%s claims rewards: %s, %s, %s", at(o.Account), o.RewardHive, o.RewardHBD, o.RewardVests)
 	case *tx.Convert:
-		return fmt.Sprintf("Convert %s of %s (takes 3.5 days)", o.Amount, at(o.Owner))
+		return fmt.Sprintf("%s converts %s (takes 3.5 days; request %d)", at(o.Owner), o.Amount, o.RequestID)
 	case *tx.CollateralizedConvert:
-		return fmt.Sprintf("Convert %s of %s to HBD with collateral", o.Amount, at(o.Owner))
+		return fmt.Sprintf("%s converts %s to HBD with collateral (request %d)", at(o.Owner), o.Amount, o.RequestID)
+	case *tx.LimitOrderCreate:
+		return fmt.Sprintf("%s offers %s for at least %s on the market (order %d%s)", at(o.Owner), o.AmountToSell, o.MinToReceive,
+			o.OrderID, orderTerms(o.FillOrKill, o.Expiration))
+	case *tx.LimitOrderCreate2:
+		return fmt.Sprintf("%s offers %s at %s per %s on the market (order %d%s)", at(o.Owner), o.AmountToSell,
+			o.ExchangeRate.Quote, o.ExchangeRate.Base, o.OrderID, orderTerms(o.FillOrKill, o.Expiration))
+	case *tx.LimitOrderCancel:
+		return fmt.Sprintf("%s cancels market order %d", at(o.Owner), o.OrderID)
+	case *tx.FeedPublish:
+		return fmt.Sprintf("%s publishes the price feed %s = %s", at(o.Publisher), o.ExchangeRate.Base, o.ExchangeRate.Quote)
 	case *tx.EscrowTransfer:
-		return fmt.Sprintf("Escrow %s and %s from %s to %s with agent %s, fee %s", o.HBDAmount, o.HiveAmount,
-			at(o.From), at(o.To), at(o.Agent), o.Fee)
+		return fmt.Sprintf("Escrow %s and %s from %s to %s with agent %s (fee %s, escrow %d)", o.HBDAmount, o.HiveAmount,
+			at(o.From), at(o.To), at(o.Agent), o.Fee, o.EscrowID)
+	case *tx.EscrowApprove:
+		verb := "approves"
+		if !o.Approve {
+			verb = "rejects"
+		}
+		return fmt.Sprintf("%s %s escrow %d from %s to %s", at(o.Who), verb, o.EscrowID, at(o.From), at(o.To))
+	case *tx.EscrowDispute:
+		return fmt.Sprintf("%s disputes escrow %d from %s to %s", at(o.Who), o.EscrowID, at(o.From), at(o.To))
+	case *tx.EscrowRelease:
+		return fmt.Sprintf("%s releases %s and %s of escrow %d to %s", at(o.Who), o.HBDAmount, o.HiveAmount, o.EscrowID, at(o.Receiver))
+	case *tx.CustomJSON:
+		signers := append(append([]string(nil), o.RequiredAuths...), o.RequiredPostingAuths...)
+		return fmt.Sprintf("%s sends the app action %s: %s", ats(signers), quote(o.ID, 32), clean(o.JSON, 120))
+	case *tx.Custom:
+		return fmt.Sprintf("%s sends custom data (id %d, %d bytes)", ats(o.RequiredAuths), o.ID, len(o.Data))
 	case *tx.AccountWitnessVote:
 		if o.Approve {
-			return fmt.Sprintf("Vote for witness %s as %s", at(o.Witness), at(o.Account))
+			return fmt.Sprintf("%s votes for witness %s", at(o.Account), at(o.Witness))
 		}
-		return fmt.Sprintf("Remove the witness vote of %s for %s", at(o.Account), at(o.Witness))
+		return fmt.Sprintf("%s removes the witness vote for %s", at(o.Account), at(o.Witness))
 	case *tx.AccountWitnessProxy:
 		if o.Proxy == "" {
-			return "Remove the witness voting proxy of " + at(o.Account)
+			return fmt.Sprintf("%s removes the witness voting proxy", at(o.Account))
 		}
-		return fmt.Sprintf("Let %s cast the witness votes of %s", at(o.Proxy), at(o.Account))
+		return fmt.Sprintf("%s lets %s cast the witness votes (proxy)", at(o.Account), at(o.Proxy))
+	case *tx.UpdateProposalVotes:
+		verb := "supports"
+		if !o.Approve {
+			verb = "withdraws support from"
+		}
+		return fmt.Sprintf("%s %s proposals %s", at(o.Voter), verb, ids(o.ProposalIDs))
+	case *tx.CreateProposal:
+		return fmt.Sprintf("%s creates the proposal %s paying %s %s a day from %s to %s", at(o.Creator), quote(o.Subject, 80),
+			at(o.Receiver), o.DailyPay, day(o.StartDate), day(o.EndDate))
+	case *tx.UpdateProposal:
+		s := fmt.Sprintf("%s changes proposal %d: %s, %s a day", at(o.Creator), o.ProposalID, quote(o.Subject, 80), o.DailyPay)
+		if o.EndDate != nil {
+			s += ", ending " + day(*o.EndDate)
+		}
+		return s
+	case *tx.RemoveProposal:
+		return fmt.Sprintf("%s removes proposals %s", at(o.ProposalOwner), ids(o.ProposalIDs))
+	case *tx.AccountCreate:
+		return fmt.Sprintf("%s creates the account %s for a fee of %s", at(o.Creator), at(o.NewAccountName), o.Fee)
+	case *tx.AccountCreateWithDelegation:
+		return fmt.Sprintf("%s creates the account %s for a fee of %s, delegating %s", at(o.Creator), at(o.NewAccountName), o.Fee, o.Delegation)
+	case *tx.ClaimAccount:
+		return fmt.Sprintf("%s claims an account creation token for %s", at(o.Creator), o.Fee)
+	case *tx.CreateClaimedAccount:
+		return fmt.Sprintf("%s creates the account %s with a claimed token", at(o.Creator), at(o.NewAccountName))
+	case *tx.AccountUpdate:
+		return accountChange(o.Account, o.Owner != nil, o.Active != nil, o.Posting != nil, true, o.JSONMetadata != "")
 	case *tx.AccountUpdate2:
 		return accountChange(o.Account, o.Owner != nil, o.Active != nil, o.Posting != nil, o.MemoKey != nil,
 			o.JSONMetadata != "" || o.PostingJSONMetadata != "")
-	case *tx.AccountUpdate:
-		return accountChange(o.Account, o.Owner != nil, o.Active != nil, o.Posting != nil, true, o.JSONMetadata != "")
+	case *tx.WitnessUpdate:
+		return fmt.Sprintf("%s updates the witness settings (%s)", at(o.Owner), quote(o.URL, 60))
+	case *tx.RequestAccountRecovery:
+		return fmt.Sprintf("%s asks to recover %s with a new owner authority", at(o.RecoveryAccount), at(o.AccountToRecover))
+	case *tx.ChangeRecoveryAccount:
+		return fmt.Sprintf("%s makes %s the recovery account (takes 30 days)", at(o.AccountToRecover), at(o.NewRecoveryAccount))
+	case *tx.DeclineVotingRights:
+		if o.Decline {
+			return fmt.Sprintf("%s gives up all voting rights for ever (cannot be undone after 30 days)", at(o.Account))
+		}
+		return fmt.Sprintf("%s cancels giving up the voting rights", at(o.Account))
+
 	case *tx.PeerplaysTransfer:
 		s := fmt.Sprintf("Transfer %s from account %s to account %s", o.Amount.Format(c), o.From, o.To)
 		if o.Memo != nil {
-			s += ", encrypted memo"
+			s += " with an encrypted memo"
 		}
-		return s + ", fee " + o.Fee.Format(c)
+		return s + feeText(c, o.Fee)
 	case *tx.PeerplaysLimitOrderCreate:
-		return fmt.Sprintf("Sell %s for at least %s as account %s until %s, fee %s", o.AmountToSell.Format(c),
-			o.MinToReceive.Format(c), o.Seller, o.Expiration.UTC().Format(time.DateTime+" UTC"), o.Fee.Format(c))
+		return fmt.Sprintf("Account %s offers %s for at least %s (until %s)", o.Seller, o.AmountToSell.Format(c),
+			o.MinToReceive.Format(c), day(o.Expiration)) + feeText(c, o.Fee)
 	case *tx.PeerplaysLimitOrderCancel:
-		return fmt.Sprintf("Cancel order %s of account %s, fee %s", o.Order, o.FeePayingAccount, o.Fee.Format(c))
+		return fmt.Sprintf("Account %s cancels order %s", o.FeePayingAccount, o.Order) + feeText(c, o.Fee)
+	case *tx.PeerplaysAccountUpdate:
+		var parts []string
+		if o.Owner != nil {
+			parts = append(parts, "owner authority (full control)")
+		}
+		if o.Active != nil {
+			parts = append(parts, "active authority (funds)")
+		}
+		if o.NewOptions != nil {
+			parts = append(parts, "memo key and votes")
+		}
+		return fmt.Sprintf("Account %s changes its %s", o.Account, strings.Join(parts, ", ")) + feeText(c, o.Fee)
 	}
-	var who []string
-	for _, r := range op.RequiredAuthorities() {
-		who = append(who, clean(r.Account, 20)+" ("+r.Role.String()+" key)")
-	}
-	return fmt.Sprintf("Operation %s as %s", op.Name(), strings.Join(who, ", "))
+	return "Operation " + op.Name()
 }
 
 func accountChange(account string, owner, active, posting, memoKey, meta bool) string {
 	var parts []string
-	for _, p := range []struct {
-		set  bool
-		name string
-	}{{owner, "owner authority"}, {active, "active authority"}, {posting, "posting authority"}, {memoKey, "memo key"}, {meta, "profile"}} {
-		if p.set {
-			parts = append(parts, p.name)
-		}
+	if owner {
+		parts = append(parts, "owner authority (full control)")
+	}
+	if active {
+		parts = append(parts, "active authority (funds)")
+	}
+	if posting {
+		parts = append(parts, "posting authority")
+	}
+	if memoKey {
+		parts = append(parts, "memo key")
+	}
+	if meta {
+		parts = append(parts, "profile")
 	}
 	if len(parts) == 0 {
-		return "Update the account " + at(account) + " (no change)"
+		return at(account) + " updates the account (no change)"
 	}
-	return "Change the " + strings.Join(parts, ", ") + " of " + at(account)
+	return at(account) + " changes its " + strings.Join(parts, ", ")
+}
+
+func feeText(c *chain.Chain, fee tx.GrapheneAsset) string {
+	return "; fee " + fee.Format(c)
 }
 
 // at formats an account name as Hive shows it: @alice.
@@ -155,7 +244,35 @@ func postRef(author, permlink string) string { return at(author) + "/" + clean(p
 // percent formats hundredths of a percent (Hive's 10000 = 100%).
 func percent(bp int64) string {
 	s := strconv.FormatFloat(float64(bp)/100, 'f', 2, 64)
-	return strings.TrimRight(strings.TrimRight(s, "0"), ".") + "%"
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+func hours(h int) string {
+	if h%24 == 0 {
+		if h == 24 {
+			return "day"
+		}
+		return strconv.Itoa(h/24) + " days"
+	}
+	return strconv.Itoa(h) + " hours"
+}
+
+func ids(list []int64) string {
+	out := make([]string, len(list))
+	for i, id := range list {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(out, ", ")
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+func orderTerms(fillOrKill bool, exp time.Time) string {
+	if fillOrKill {
+		return ", now or never"
+	}
+	return ", until " + day(exp)
 }
 
 func memo(m string) string {
@@ -171,9 +288,10 @@ func memo(m string) string {
 // quote cleans s and puts it in typographic quotes.
 func quote(s string, max int) string { return "“" + clean(s, max) + "”" }
 
-// clean makes untrusted text safe inside a sentence: invisible and
-// direction-changing characters (U+202E, zero-width joiners, …) become \u
-// escapes, line breaks \n, and the text is cut after max characters.
+// clean makes untrusted text safe to show inside a sentence: characters
+// that are not visible or that change the text direction (U+202E and
+// friends, zero-width joiners) are written as \u escapes, line breaks as
+// \n, and the text is cut after max characters with an ellipsis.
 func clean(s string, max int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
@@ -199,3 +317,11 @@ func clean(s string, max int) string {
 	}
 	return b.String()
 }
+
+// CleanText prepares text a dapp chose (a memo, a title, an origin) for
+// display: control and direction-changing characters are escaped and the
+// result is cut to max runes, so it cannot disguise what surrounds it.
+func CleanText(s string, max int) string { return clean(s, max) }
+
+// QuoteText is CleanText inside typographic quotes.
+func QuoteText(s string, max int) string { return quote(s, max) }
