@@ -27,11 +27,15 @@ type appsView struct {
 	revoke      map[string]*widget.Button
 	removeLimit map[string]*widget.Button
 	limitDialog *limitDialog
+	// editScopes holds the "Edit scopes" button of each grant id on
+	// screen, and scopeDialog the open scope editor, for tests.
+	editScopes  map[string]*widget.Button
+	scopeDialog *scopeDialog
 }
 
 func newAppsView(u *UI) *appsView {
 	v := &appsView{u: u, list: container.NewVBox(), revoke: make(map[string]*widget.Button),
-		removeLimit: make(map[string]*widget.Button)}
+		removeLimit: make(map[string]*widget.Button), editScopes: make(map[string]*widget.Button)}
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
@@ -69,6 +73,7 @@ func (v *appsView) refresh() {
 	v.list.RemoveAll()
 	clear(v.revoke)
 	clear(v.removeLimit)
+	clear(v.editScopes)
 	if v.u.svc.Grants == nil {
 		v.list.Add(widget.NewLabel("The dapp server is not running, so no app can ask for access."))
 		return
@@ -117,9 +122,18 @@ func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {
 		if g.Tokens > 0 {
 			tokens = fmt.Sprintf("Active tokens: %d, the last valid until %s.", g.Tokens, g.ExpiresAt.Local().Format("2006-01-02 15:04"))
 		}
-		meta := widget.NewLabel("Approved " + g.CreatedAt.Local().Format("2006-01-02 15:04") + ". " + tokens)
+		used := "Never used."
+		if !g.LastUsed.IsZero() {
+			used = "Last used " + g.LastUsed.Local().Format("2006-01-02 15:04") + "."
+		}
+		meta := widget.NewLabel("Approved " + g.CreatedAt.Local().Format("2006-01-02 15:04") + ". " + used + " " + tokens)
 		meta.SizeName = theme.SizeNameCaptionText
+		meta.Wrapping = fyne.TextWrapWord
 		rows.Add(meta)
+		edit := widget.NewButtonWithIcon("Edit scopes", theme.DocumentCreateIcon(), func() { v.askScopes(g.Grant) })
+		edit.Importance = widget.LowImportance
+		v.editScopes[g.ID] = edit
+		rows.Add(container.NewHBox(edit))
 		if limits := v.allowanceRows(g.Grant); limits != nil {
 			rows.Add(limits)
 		}
@@ -219,6 +233,88 @@ func (v *appsView) setAllowance(g authz.Grant, asset, perDay string) {
 	} else {
 		v.setStatus(fmt.Sprintf("%s may now send up to %s %s a day from %s without asking.", clean(g.Origin, 80), perDay, asset, at(g.Account)), false)
 	}
+}
+
+// scopeDialog is the open scope editor, for tests.
+type scopeDialog struct {
+	checks map[string]*widget.Check // by scope item
+	save   *widget.Button
+	dialog dialog.Dialog
+}
+
+// askScopes opens the scope editor of grant g: one ticked check per
+// current scope, which the user may only untick, since widening a grant
+// takes a new approval. Save is disabled while nothing is ticked.
+func (v *appsView) askScopes(g authz.Grant) {
+	v.u.touch()
+	cat := v.u.svc.catalog()
+	sd := &scopeDialog{checks: make(map[string]*widget.Check, len(g.Scopes))}
+	box := container.NewVBox()
+	who := g.Origin
+	if who == "" {
+		who = g.ClientID
+	}
+	note := widget.NewLabel(fmt.Sprintf("Untick what %s may no longer do for %s. Its tokens lose it at once; giving it back takes a new approval.",
+		clean(who, 80), at(g.Account)))
+	note.Wrapping = fyne.TextWrapWord
+	box.Add(note)
+	sd.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), nil)
+	sd.save.Importance = widget.HighImportance
+	update := func() {
+		for _, c := range sd.checks {
+			if c.Checked {
+				sd.save.Enable()
+				return
+			}
+		}
+		sd.save.Disable()
+	}
+	for _, item := range g.Scopes {
+		c := widget.NewCheck(describeScope(item, cat).Line+" ("+clean(item, 64)+")", func(bool) { update() })
+		c.SetChecked(true)
+		sd.checks[item] = c
+		box.Add(c)
+	}
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), nil)
+	d := dialog.NewCustomWithoutButtons("Edit scopes", container.NewVScroll(box), v.u.win)
+	d.SetButtons([]fyne.CanvasObject{cancel, sd.save})
+	closeIt := func() {
+		v.scopeDialog = nil
+		d.Hide()
+	}
+	cancel.OnTapped = closeIt
+	sd.save.OnTapped = func() {
+		var keep []string
+		for _, item := range g.Scopes {
+			if sd.checks[item].Checked {
+				keep = append(keep, item)
+			}
+		}
+		closeIt()
+		v.narrow(g, keep)
+	}
+	sd.dialog = d
+	v.scopeDialog = sd
+	d.Resize(fyne.NewSize(480, 360))
+	d.Show()
+}
+
+// narrow keeps only the scopes keep of grant g.
+func (v *appsView) narrow(g authz.Grant, keep []string) {
+	v.u.touch()
+	if len(keep) == len(g.Scopes) {
+		return
+	}
+	if err := v.u.svc.Grants.NarrowGrant(g.ID, keep); err != nil {
+		v.setStatus("Scopes not changed: "+err.Error(), true)
+		return
+	}
+	v.refresh()
+	who := g.Origin
+	if who == "" {
+		who = g.ClientID
+	}
+	v.setStatus(fmt.Sprintf("%s may now only: %s.", clean(who, 80), clean(strings.Join(keep, ", "), 400)), false)
 }
 
 // revokeClient ends all of a client's grants at once: its tokens stop

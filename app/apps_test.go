@@ -183,6 +183,98 @@ func TestRevokeInAppsTabEndsTokens(t *testing.T) {
 	}
 }
 
+// TestEditScopesNarrowsGrant: in the Apps tab the user unticks a scope of
+// a grant and saves; the grant lists the narrower set and its live token
+// no longer permits the removed operation. The card shows the last use.
+func TestEditScopesNarrowsGrant(t *testing.T) {
+	v, dir := newVault(t, true)
+	if _, err := v.AddMasterPassword("devnet", "alice", "password of alice"); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	u, c := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	s := startServer(t, u, v, dir)
+
+	conf := &oauth2.Config{ClientID: "mydapp", RedirectURL: "https://dapp.example/cb", Scopes: []string{"vote", "comment", "offline"},
+		Endpoint: oauth2.Endpoint{AuthURL: s.base + "/oauth2/authorize", TokenURL: s.base + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	redirect := s.authorize(t, conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	waitPending(t, s.srv.Queue(), 1)
+	aw := open(t, u)
+	c.advance(approveDelay)
+	aw.update()
+	test.Tap(aw.approve)
+	loc := <-redirect
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("redirect %v", loc)
+	}
+	tok, err := conf.Exchange(context.Background(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.srv.Issuer().Lookup(tok.AccessToken); err != nil || !rec.Scopes.Permits(authz.HiveOps, "comment", "", authz.Posting) {
+		t.Fatalf("token lookup %+v, %v", rec, err)
+	}
+
+	u.tabs.SelectIndex(1) // Apps
+	content := u.win.Content()
+	wantText(t, content, "Last used ")
+	gs, err := s.srv.Grants()
+	if err != nil || len(gs) != 1 || gs[0].Scopes.String() != "comment offline vote" || gs[0].LastUsed.IsZero() {
+		t.Fatalf("grants %+v %v", gs, err)
+	}
+	edit := u.apps.editScopes[gs[0].ID]
+	if edit == nil {
+		t.Fatal("no Edit scopes button")
+	}
+	test.Tap(edit)
+	sd := u.apps.scopeDialog
+	if sd == nil || len(sd.checks) != 3 {
+		t.Fatalf("scope dialog %+v", sd)
+	}
+	for item, ch := range sd.checks {
+		if !ch.Checked {
+			t.Errorf("%s not ticked at first", item)
+		}
+	}
+	// Nothing ticked: Save is disabled.
+	for _, ch := range sd.checks {
+		ch.SetChecked(false)
+	}
+	if !sd.save.Disabled() {
+		t.Fatal("Save enabled with nothing ticked")
+	}
+	sd.checks["vote"].SetChecked(true)
+	sd.checks["offline"].SetChecked(true)
+	if sd.save.Disabled() {
+		t.Fatal("Save disabled with scopes ticked")
+	}
+	test.Tap(sd.save)
+	if u.apps.scopeDialog != nil {
+		t.Fatal("the dialog stayed open")
+	}
+	wantText(t, content, "may now only: offline, vote")
+
+	gs, err = s.srv.Grants()
+	if err != nil || len(gs) != 1 || gs[0].Scopes.String() != "offline vote" {
+		t.Fatalf("grants after narrowing %+v %v", gs, err)
+	}
+	rec, err := s.srv.Issuer().Lookup(tok.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Scopes.Permits(authz.HiveOps, "comment", "", authz.Posting) || !rec.Scopes.Permits(authz.HiveOps, "vote", "", authz.Posting) {
+		t.Fatalf("live token scopes %v after narrowing", rec.Scopes)
+	}
+	// The refresh token was narrowed too: a refreshed token has no comment.
+	old := *tok
+	old.Expiry = time.Now().Add(-time.Minute)
+	next, err := conf.TokenSource(context.Background(), &old).Token()
+	if err != nil || next.Extra("scope") != "offline vote" {
+		t.Fatalf("refreshed %v, scope %v", err, next.Extra("scope"))
+	}
+}
+
 func TestAuditCSVDefusesFormulas(t *testing.T) {
 	var buf bytes.Buffer
 	err := writeAuditCSV(&buf, []authz.Event{{Time: time.Unix(0, 0), Type: "denied", ClientID: "=HYPERLINK(\"x\")", Detail: "+1", Origin: "https://a"}})

@@ -70,13 +70,16 @@ type Approvals interface {
 
 var _ Approvals = (*localapi.Queue)(nil)
 
-// Grants is what the Apps tab shows and changes: the grants dapps hold and
-// revoking them. *localapi.Server satisfies it.
+// Grants is what the Apps tab shows and changes: the grants dapps hold,
+// narrowing and revoking them. *localapi.Server satisfies it.
 type Grants interface {
 	Grants() ([]authz.GrantInfo, error)
 	// RevokeClient ends every grant of a client and the tokens issued
 	// under them.
 	RevokeClient(id string) (int, error)
+	// NarrowGrant replaces a grant's scopes with a non-empty subset of
+	// them and narrows its live tokens at once; it never widens.
+	NarrowGrant(grantID string, scopes []string) error
 }
 
 var _ Grants = (*localapi.Server)(nil)

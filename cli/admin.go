@@ -226,14 +226,37 @@ func runGrants(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printListing(env, gs, *asJSON, "no grants", "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT", func(tw io.Writer, g authz.GrantInfo) {
-		exp := "-"
+	return printListing(env, gs, *asJSON, "no grants", "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT\tLAST USE", func(tw io.Writer, g authz.GrantInfo) {
+		exp, used := "-", "-"
 		if !g.ExpiresAt.IsZero() {
 			exp = g.ExpiresAt.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,
-			strings.Join(g.Scopes, ","), g.Tokens, exp, g.ID)
+		if !g.LastUsed.IsZero() {
+			used = g.LastUsed.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,
+			strings.Join(g.Scopes, ","), g.Tokens, exp, g.ID, used)
 	})
+}
+
+// runNarrow narrows a grant to a subset of its scopes; its live tokens
+// lose the others at once. Widening needs a new approval.
+func runNarrow(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner narrow", "GRANT_ID --scopes a,b [--data-dir DIR]", false)
+	scopes := fs.String("scopes", "", "the scopes to keep, a non-empty subset of the grant's (comma-separated; required)")
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
+	if err != nil {
+		return err
+	}
+	keep := strings.FieldsFunc(*scopes, func(r rune) bool { return r == ',' || r == ' ' })
+	if len(keep) == 0 {
+		return fmt.Errorf("%w: narrow needs --scopes", errUsage)
+	}
+	if err := c.NarrowGrant(pos[0], keep); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "grant %s now allows: %s\n", pos[0], strings.Join(keep, ","))
+	return nil
 }
 
 func runRevoke(env Env, args []string) error {

@@ -185,6 +185,14 @@ func TestServeAndAdminCommands(t *testing.T) {
 	if len(grants) != 1 || grants[0].ClientID != "mydapp" || grants[0].Scopes.String() != "vote" || grants[0].Chain != "devnet" {
 		t.Fatalf("grants %+v", grants)
 	}
+	run(exitError, "narrow", grants[0].ID, "--scopes", "vote,transfer")
+	run(exitUsage, "narrow", grants[0].ID)
+	if out := run(exitOK, "narrow", grants[0].ID, "--scopes", "vote"); !strings.Contains(out, "now allows: vote") {
+		t.Fatalf("narrow: %s", out)
+	}
+	if table := run(exitOK, "grants"); !strings.Contains(table, "LAST USE") || !strings.Contains(table, grants[0].ID) {
+		t.Fatalf("grants table:\n%s", table)
+	}
 	var app struct{ ClientID, ClientSecret string }
 	out := run(exitOK, "apps", "add", "my bot", "--scopes", "vote,custom_json:follow", "--account", "alice", "--json")
 	if err := json.Unmarshal([]byte(out), &struct {
@@ -208,7 +216,7 @@ func TestServeAndAdminCommands(t *testing.T) {
 	for _, e := range events {
 		types = append(types, e.Type)
 	}
-	if got := strings.Join(types, ","); got != "unlock_failed,unlocked,approved,app_added,app_removed,client_revoked,locked" {
+	if got := strings.Join(types, ","); got != "unlock_failed,unlocked,approved,grant_narrowed,app_added,app_removed,client_revoked,locked" {
 		t.Fatalf("log: %s", got)
 	}
 	run(exitOK, "log")

@@ -70,6 +70,16 @@ func (s *Server) RevokeClient(id string) (int, error) {
 	return n, err
 }
 
+// NarrowGrant replaces a grant's scopes with a non-empty subset of them
+// (authz.ErrScopeWiden otherwise) and narrows its live tokens at once.
+func (s *Server) NarrowGrant(grantID string, scopes []string) error {
+	err := s.iss.NarrowGrant(grantID, scopes)
+	if errors.Is(err, authz.ErrNotFound) {
+		return fmt.Errorf("no grant %q", grantID)
+	}
+	return err
+}
+
 // AddApp registers an app. If it names an account, the vault must be
 // unlocked and hold keys for it on the server's chain.
 func (s *Server) AddApp(spec authz.AppSpec) (*authz.Client, string, error) {

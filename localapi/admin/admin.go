@@ -38,6 +38,7 @@ type Backend interface {
 	Grants() ([]authz.GrantInfo, error)
 	Clients() ([]authz.Client, error)
 	RevokeClient(id string) (int, error)
+	NarrowGrant(grantID string, scopes []string) error
 	AddApp(spec authz.AppSpec) (*authz.Client, string, error)
 	RemoveApp(id string) error
 	Audit(limit int) ([]authz.Event, error)
@@ -95,6 +96,13 @@ type AppPasswordResult struct {
 // IDArgs names a client, app or request.
 type IDArgs struct {
 	ID string `json:"id"`
+}
+
+// NarrowArgs narrows grant ID to Scopes, a non-empty subset of its
+// current scopes.
+type NarrowArgs struct {
+	ID     string   `json:"id"`
+	Scopes []string `json:"scopes"`
 }
 
 // RevokeResult says how many grants a revoke ended.

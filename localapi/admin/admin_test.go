@@ -20,6 +20,7 @@ type fakeBackend struct {
 	decidedID  string
 	pending    []localapi.ApprovalRequest
 	failUnlock bool
+	narrowed   string
 }
 
 func (f *fakeBackend) Status() localapi.Status {
@@ -44,6 +45,10 @@ func (f *fakeBackend) Grants() ([]authz.GrantInfo, error) {
 func (f *fakeBackend) Clients() ([]authz.Client, error) { return nil, nil }
 func (f *fakeBackend) RevokeClient(string) (int, error) { return 2, nil }
 func (f *fakeBackend) RemoveApp(string) error           { return nil }
+func (f *fakeBackend) NarrowGrant(id string, scopes []string) error {
+	f.narrowed = id + ":" + strings.Join(scopes, ",")
+	return nil
+}
 func (f *fakeBackend) Audit(int) ([]authz.Event, error) {
 	return []authz.Event{{Seq: 1, Type: "x"}}, nil
 }
@@ -110,6 +115,9 @@ func TestChannel(t *testing.T) {
 	}
 	if n, err := c.Revoke("c"); err != nil || n != 2 {
 		t.Fatalf("revoke %d %v", n, err)
+	}
+	if err := c.NarrowGrant("g_1", []string{"vote", "offline"}); err != nil || b.narrowed != "g_1:vote,offline" {
+		t.Fatalf("narrow: %v %q", err, b.narrowed)
 	}
 	if r, err := c.AddApp(AddAppArgs{Name: "bot", Scopes: "vote"}); err != nil || r.Secret != "lss_secret" || r.App.Name != "bot" {
 		t.Fatalf("add app %+v %v", r, err)

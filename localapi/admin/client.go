@@ -127,6 +127,12 @@ func (c *Client) Revoke(clientID string) (int, error) {
 	return r.Revoked, err
 }
 
+// NarrowGrant narrows a grant to scopes, a non-empty subset of its
+// current scopes; its live tokens are narrowed at once.
+func (c *Client) NarrowGrant(grantID string, scopes []string) error {
+	return c.call("narrow", NarrowArgs{ID: grantID, Scopes: scopes}, nil)
+}
+
 // AddApp registers an app; the result carries its secret, shown once.
 func (c *Client) AddApp(a AddAppArgs) (AddAppResult, error) {
 	var r AddAppResult

@@ -172,6 +172,12 @@ func dispatch(b Backend, req request) (any, error) {
 		}
 		n, err := b.RevokeClient(a.ID)
 		return RevokeResult{Revoked: n}, err
+	case "narrow":
+		a, err := args[NarrowArgs](req.Args)
+		if err != nil {
+			return nil, err
+		}
+		return nil, b.NarrowGrant(a.ID, a.Scopes)
 	case "apps_add":
 		a, err := args[AddAppArgs](req.Args)
 		if err != nil {

@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -49,8 +50,9 @@ type IssuerConfig struct {
 
 // Issuer is the OAuth core: it decides and records grants, and issues,
 // rotates, revokes and looks up codes and tokens. It knows nothing of HTTP;
-// every method is one storage transaction, so concurrent calls cannot both
-// redeem one code or rotate one refresh token. Safe for concurrent use.
+// every change is one storage transaction, so concurrent calls cannot both
+// redeem one code or rotate one refresh token (Lookup's throttled LastUsed
+// write is a separate one). Safe for concurrent use.
 type Issuer struct {
 	store Store
 	cat   Catalog
@@ -59,6 +61,11 @@ type Issuer struct {
 	life  Lifetimes
 
 	verifySigned SignedVerifier
+
+	// useMu guards lastUse: when each grant's LastUsed was last written,
+	// to throttle those writes (see noteUse).
+	useMu   sync.Mutex
+	lastUse map[string]time.Time
 }
 
 // NewIssuer checks cfg and returns an Issuer.

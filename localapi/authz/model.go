@@ -82,6 +82,9 @@ type Grant struct {
 	// current UTC day.
 	Allowances []Allowance `json:"allowances,omitempty"`
 	Spending   *Spending   `json:"spending,omitempty"`
+	// LastUsed is when a bearer token of the grant was last accepted, to
+	// within a minute (see Issuer.Lookup); zero if never.
+	LastUsed time.Time `json:"last_used,omitzero"`
 }
 
 // TokenKind is what a stored digest stands for.
