@@ -212,9 +212,11 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec, err := s.srv.Issuer().Lookup(tok.AccessToken); err != nil || !rec.Scopes.Permits(authz.HiveOps, "comment", "", authz.Posting) {
+	rec, err := s.srv.Issuer().Lookup(tok.AccessToken)
+	if err != nil || !rec.Scopes.Permits(authz.HiveOps, "comment", "", authz.Posting) {
 		t.Fatalf("token lookup %+v, %v", rec, err)
 	}
+	s.srv.Issuer().NoteUse(rec.GrantID) // as a served request does
 
 	u.tabs.SelectIndex(1) // Apps
 	content := u.win.Content()
@@ -259,7 +261,7 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 	if err != nil || len(gs) != 1 || gs[0].Scopes.String() != "offline vote" {
 		t.Fatalf("grants after narrowing %+v %v", gs, err)
 	}
-	rec, err := s.srv.Issuer().Lookup(tok.AccessToken)
+	rec, err = s.srv.Issuer().Lookup(tok.AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}

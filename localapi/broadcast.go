@@ -245,6 +245,7 @@ func (s *Server) broadcastOps(ctx context.Context, grant *authz.Token, ops []tx.
 		}
 		return nil, "", &TxError{TxID: ev.TxID, Err: nodeError("broadcast", err)}
 	}
+	s.iss.NoteUse(grant.GrantID)
 	return &BroadcastResult{ID: br.ID, BlockNum: br.BlockNum, TrxNum: br.TrxNum}, how, nil
 }
 

@@ -193,6 +193,7 @@ func (s *Server) serveMe(w http.ResponseWriter, r *http.Request) {
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	w.Write(meJSON(t, acct))
+	s.iss.NoteUse(t.GrantID)
 }
 
 // meJSON writes the /api/me answer: Hivesigner's {user, _id, name,
@@ -305,6 +306,7 @@ func (s *Server) serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.writeJSON(w, http.StatusOK, info)
+	s.iss.NoteUse(t.GrantID)
 }
 
 // serveAPIRevoke is POST /api/oauth2/token/revoke, Hivesigner's revocation:

@@ -124,8 +124,9 @@ func (is *Issuer) introspect(tx Tx, token, clientID string) (*Introspection, err
 // active access token, in one read. Anything else (unknown, expired,
 // revoked, a refresh token or code used as a bearer token) is ErrNotFound.
 // A signed app token (JWT) is accepted when the configured verifier vouches
-// for it and its jti is recorded for the same client. A token found
-// notes its grant's LastUsed, written at most once a minute per grant.
+// for it and its jti is recorded for the same client. Lookup writes
+// nothing: a request refused after the lookup must leave the store as it
+// was, so callers note a successful use with NoteUse.
 func (is *Issuer) Lookup(token string) (*Token, error) {
 	key, signedBy := DigestOf(token), ""
 	if !wellFormed(token, PrefixAccess) {
@@ -146,9 +147,6 @@ func (is *Issuer) Lookup(token string) (*Token, error) {
 		out = t
 		return nil
 	})
-	if err == nil {
-		is.noteUse(out.GrantID, is.now())
-	}
 	return out, err
 }
 

@@ -82,7 +82,15 @@ func narrowed(have, want Scopes) Scopes {
 // bearer token used many times a minute costs one write, not one each.
 const lastUseEvery = time.Minute
 
-// noteUse records that a token of grant gid was accepted at at, writing
+// NoteUse records that a bearer token of grant gid was used for a request
+// that succeeded, for the grant's LastUsed. Refused requests are not uses.
+func (is *Issuer) NoteUse(gid string) {
+	if gid != "" {
+		is.noteUse(gid, is.now())
+	}
+}
+
+// noteUse records that a token of grant gid was used at at, writing
 // the grant's LastUsed unless this Issuer wrote it less than lastUseEvery
 // before. It is best effort: a failure only loses the time.
 func (is *Issuer) noteUse(gid string, at time.Time) {
