@@ -507,22 +507,33 @@ func (v *Vault) Unlock(passphrase []byte) error {
 		return err
 	}
 	defer release()
-	dk, err := v.openHeader(passphrase)
+	sub, entries, damaged, err := v.openAll(passphrase)
 	if err != nil {
-		return err
-	}
-	sub, err := deriveSubkeys(dk)
-	clear(dk)
-	if err != nil {
-		return err
-	}
-	entries, damaged, err := v.loadRecords(sub)
-	if err != nil {
-		sub.zero()
 		return err
 	}
 	v.install(sub, v.live, entries, damaged)
 	return nil
+}
+
+// openAll checks passphrase against the live header and decrypts every
+// record with the subkeys of its data key; the caller owns the subkeys and
+// the entries and must zero them.
+func (v *Vault) openAll(passphrase []byte) (*subkeys, map[string]*entry, []error, error) {
+	dk, err := v.openHeader(passphrase)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sub, err := deriveSubkeys(dk)
+	clear(dk)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	entries, damaged, err := v.loadRecords(sub)
+	if err != nil {
+		sub.zero()
+		return nil, nil, nil, err
+	}
+	return sub, entries, damaged, nil
 }
 
 // loadRecords decrypts every record the live store lists.
@@ -703,20 +714,11 @@ func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 	defer release()
 
 	// 1. Everything the live generation holds.
-	dk, err := v.openHeader(oldPass)
+	oldSub, entries, damaged, err := v.openAll(oldPass)
 	if err != nil {
 		return err
 	}
-	oldSub, err := deriveSubkeys(dk)
-	clear(dk)
-	if err != nil {
-		return err
-	}
-	entries, damaged, err := v.loadRecords(oldSub)
 	oldSub.zero()
-	if err != nil {
-		return err
-	}
 	defer func() { zeroEntries(entries) }() // whatever is not handed to install
 	if len(damaged) > 0 {
 		return fmt.Errorf("%d key record(s) cannot be read, so cannot be re-encrypted under a new data key; "+
