@@ -259,11 +259,14 @@ func (e *encoder) fielder(f fielder) {
 	}
 }
 
-func (e *encoder) accountSet(name string, p *[]string) {
+// writeSet writes a flat_set or flat_map: items sorted and de-duplicated
+// as the node does, the count, then each item by write, with errors placed
+// at name[i].
+func writeSet[T comparable](e *encoder, name string, items []T, compare func(a, b T) int, write func(*T)) {
 	if e.err != nil {
 		return
 	}
-	set, err := sortedSet(*p, compareOrdered[string])
+	set, err := sortedSet(items, compare)
 	if err != nil {
 		e.fail(name, err)
 		return
@@ -272,32 +275,23 @@ func (e *encoder) accountSet(name string, p *[]string) {
 	e.path.pushKey(name)
 	for i := range set {
 		e.path.pushIndex(i)
-		e.account("", &set[i])
+		write(&set[i])
 		e.path.pop()
 	}
 	e.path.pop()
 }
 
+func (e *encoder) accountSet(name string, p *[]string) {
+	writeSet(e, name, *p, compareOrdered[string], func(a *string) { e.account("", a) })
+}
+
 func (e *encoder) accountWeights(name string, p *[]AccountWeight) {
-	if e.err != nil {
-		return
-	}
-	set, err := sortedSet(*p, compareAccountWeight)
-	if err != nil {
-		e.fail(name, err)
-		return
-	}
-	e.varint(uint64(len(set)))
-	e.path.pushKey(name)
-	for i := range set {
-		e.path.pushIndex(i)
+	writeSet(e, name, *p, compareAccountWeight, func(aw *AccountWeight) {
 		e.path.pushIndex(0)
-		e.account("", &set[i].Account)
+		e.account("", &aw.Account)
 		e.path.pop()
-		e.path.pop()
-		e.buf = binary.LittleEndian.AppendUint16(e.buf, set[i].Weight)
-	}
-	e.path.pop()
+		e.buf = binary.LittleEndian.AppendUint16(e.buf, aw.Weight)
+	})
 }
 
 func (e *encoder) keyWeights(name string, p *[]KeyWeight) {
@@ -457,23 +451,10 @@ func (e *encoder) grapheneAsset(name string, p *GrapheneAsset, positive bool) {
 }
 
 func (e *encoder) objectWeights(name string, p *[]ObjectWeight) {
-	if e.err != nil {
-		return
-	}
-	set, err := sortedSet(*p, compareObjectWeight)
-	if err != nil {
-		e.fail(name, err)
-		return
-	}
-	e.varint(uint64(len(set)))
-	e.path.pushKey(name)
-	for i := range set {
-		e.path.pushIndex(i)
-		e.objectID("", &set[i].Account, AccountObject)
-		e.path.pop()
-		e.buf = binary.LittleEndian.AppendUint16(e.buf, set[i].Weight)
-	}
-	e.path.pop()
+	writeSet(e, name, *p, compareObjectWeight, func(ow *ObjectWeight) {
+		e.objectID("", &ow.Account, AccountObject)
+		e.buf = binary.LittleEndian.AppendUint16(e.buf, ow.Weight)
+	})
 }
 
 func (e *encoder) emptyAddressAuths(name string) { e.buf = append(e.buf, 0) }
