@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image/color"
 	"slices"
@@ -82,12 +81,7 @@ func (u *UI) syncApprovals() {
 
 // approvalWindow asks the user about one authorization request.
 type approvalWindow struct {
-	u      *UI
-	req    localapi.ApprovalRequest
-	w      fyne.Window
-	guard  guard
-	done   bool // decided, or the request is gone
-	closed bool
+	prompt
 
 	scopes   []scopeInfo
 	checks   map[string]*widget.Check
@@ -98,7 +92,6 @@ type approvalWindow struct {
 
 	lifetime *widget.Label
 	left     *widget.Label
-	hint     *widget.Label
 	approve  *widget.Button
 	deny     *defaultButton
 	body     *fyne.Container
@@ -106,7 +99,9 @@ type approvalWindow struct {
 
 // openApproval shows the window for req, raised and with Deny focused.
 func (u *UI) openApproval(req localapi.ApprovalRequest) *approvalWindow {
-	aw := &approvalWindow{u: u, req: req, checks: make(map[string]*widget.Check)}
+	aw := &approvalWindow{prompt: prompt{u: u, req: req}, checks: make(map[string]*widget.Check)}
+	aw.forget = func() { delete(u.approvals, req.ID) }
+	aw.onGone = aw.gone
 	aw.w = u.app.NewWindow(approvalTitle)
 	aw.accounts = u.accountsOn(req.Chain)
 	aw.build()
@@ -355,44 +350,12 @@ func (aw *approvalWindow) approveTapped() {
 	aw.decide(d)
 }
 
-// decide sends the answer to the queue and closes the window, or shows why
-// the queue refused it.
-func (aw *approvalWindow) decide(d localapi.Decision) {
-	if aw.done || aw.u.svc.Approvals == nil {
-		return
-	}
-	aw.u.touch()
-	err := aw.u.svc.Approvals.Decide(aw.req.ID, d)
-	switch {
-	case err == nil:
-		aw.done = true
-		aw.close()
-	case errors.Is(err, localapi.ErrNoSuchRequest):
-		aw.gone()
-	default:
-		aw.hint.Importance = widget.DangerImportance
-		aw.hint.SetText("Not accepted: " + err.Error())
-	}
-}
-
 // gone replaces the question with the news that it is no longer asked.
 func (aw *approvalWindow) gone() {
-	if aw.done {
-		return
-	}
-	aw.done = true
-	msg := "This request was answered elsewhere (from the command line) or withdrawn by the site."
-	if !aw.req.ExpiresAt.IsZero() && !aw.u.h.now().Before(aw.req.ExpiresAt) {
-		msg = "This request timed out. The site was told that you did not answer in time; it can ask again."
-	}
-	l := widget.NewLabel(msg)
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.WarningImportance
 	origin := widget.NewLabelWithStyle(clean(aw.req.Origin, 200), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	origin.Wrapping = fyne.TextWrapBreak
-	closeBtn := widget.NewButton("Close", aw.close)
-	aw.w.SetContent(container.NewPadded(container.NewVBox(origin, l, container.NewHBox(layout.NewSpacer(), closeBtn))))
-	aw.w.Resize(fyne.NewSize(480, 200))
+	aw.showGone("This request was answered elsewhere (from the command line) or withdrawn by the site.",
+		"This request timed out. The site was told that you did not answer in time; it can ask again.", 200, origin)
 }
 
 // userClosed is the window's close button: an unanswered request is
@@ -402,14 +365,4 @@ func (aw *approvalWindow) userClosed() {
 		aw.decide(localapi.Decision{Approved: false})
 	}
 	aw.close()
-}
-
-func (aw *approvalWindow) close() {
-	if aw.closed {
-		return
-	}
-	aw.closed = true
-	delete(aw.u.approvals, aw.req.ID)
-	aw.w.Close()
-	aw.u.updateWantTick()
 }

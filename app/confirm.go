@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -26,15 +25,9 @@ const confirmTitle = "Confirm transaction? — Localsigner"
 // pre-approve. It shows one sentence per operation, what leaves the
 // account, and the raw JSON behind a toggle.
 type confirmWindow struct {
-	u      *UI
-	req    localapi.ApprovalRequest
-	w      fyne.Window
-	guard  guard
-	done   bool
-	closed bool
+	prompt
 
 	left    *widget.Label
-	hint    *widget.Label
 	raw     *widget.Check
 	rawText *widget.Label
 	approve *widget.Button
@@ -43,7 +36,9 @@ type confirmWindow struct {
 
 // openConfirm shows the window for req, raised and with Deny focused.
 func (u *UI) openConfirm(req localapi.ApprovalRequest) *confirmWindow {
-	cw := &confirmWindow{u: u, req: req}
+	cw := &confirmWindow{prompt: prompt{u: u, req: req}}
+	cw.forget = func() { delete(u.confirms, req.ID) }
+	cw.onGone = cw.gone
 	cw.w = u.app.NewWindow(confirmTitle)
 	cw.build()
 	cw.w.SetCloseIntercept(cw.userClosed)
@@ -199,38 +194,13 @@ func (cw *confirmWindow) update() {
 
 // decide answers the queue and closes the window, or says why it could not.
 func (cw *confirmWindow) decide(ok bool) {
-	if cw.done || cw.u.svc.Approvals == nil {
-		return
-	}
-	cw.u.touch()
-	err := cw.u.svc.Approvals.Decide(cw.req.ID, localapi.Decision{Approved: ok})
-	switch {
-	case err == nil:
-		cw.done = true
-		cw.close()
-	case errors.Is(err, localapi.ErrNoSuchRequest):
-		cw.gone()
-	default:
-		cw.hint.Importance = widget.DangerImportance
-		cw.hint.SetText("Not accepted: " + err.Error())
-	}
+	cw.prompt.decide(localapi.Decision{Approved: ok})
 }
 
 // gone replaces the question with the news that it is no longer asked.
 func (cw *confirmWindow) gone() {
-	if cw.done {
-		return
-	}
-	cw.done = true
-	msg := "This transaction was answered elsewhere (from the command line) or withdrawn by the site. Nothing was signed here."
-	if !cw.req.ExpiresAt.IsZero() && !cw.u.h.now().Before(cw.req.ExpiresAt) {
-		msg = "This transaction timed out and was not signed. The site was told."
-	}
-	l := widget.NewLabel(msg)
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.WarningImportance
-	cw.w.SetContent(container.NewPadded(container.NewVBox(l, container.NewHBox(layout.NewSpacer(), widget.NewButton("Close", cw.close)))))
-	cw.w.Resize(fyne.NewSize(480, 180))
+	cw.showGone("This transaction was answered elsewhere (from the command line) or withdrawn by the site. Nothing was signed here.",
+		"This transaction timed out and was not signed. The site was told.", 180)
 }
 
 // userClosed is the window's close button: an unanswered transaction is
@@ -238,14 +208,4 @@ func (cw *confirmWindow) gone() {
 func (cw *confirmWindow) userClosed() {
 	cw.decide(false)
 	cw.close()
-}
-
-func (cw *confirmWindow) close() {
-	if cw.closed {
-		return
-	}
-	cw.closed = true
-	delete(cw.u.confirms, cw.req.ID)
-	cw.w.Close()
-	cw.u.updateWantTick()
 }
