@@ -26,6 +26,9 @@ type appsView struct {
 	// removeLimit the Remove button of each "grant/asset" limit, for tests.
 	revoke      map[string]*widget.Button
 	removeLimit map[string]*widget.Button
+	// removeNoAsk holds the Remove button of each "grant/operation/to"
+	// don't-ask-again entry on screen, for tests.
+	removeNoAsk map[string]*widget.Button
 	limitDialog *limitDialog
 	// editScopes holds the "Edit scopes" button of each grant id on
 	// screen, and scopeDialog the open scope editor, for tests.
@@ -35,7 +38,8 @@ type appsView struct {
 
 func newAppsView(u *UI) *appsView {
 	v := &appsView{u: u, list: container.NewVBox(), revoke: make(map[string]*widget.Button),
-		removeLimit: make(map[string]*widget.Button), editScopes: make(map[string]*widget.Button)}
+		removeLimit: make(map[string]*widget.Button), removeNoAsk: make(map[string]*widget.Button),
+		editScopes: make(map[string]*widget.Button)}
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
@@ -137,6 +141,9 @@ func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {
 		if limits := v.allowanceRows(g.Grant); limits != nil {
 			rows.Add(limits)
 		}
+		if noAsk := v.noAskRows(g.Grant); noAsk != nil {
+			rows.Add(noAsk)
+		}
 	}
 	revoke := widget.NewButtonWithIcon("Revoke", theme.CancelIcon(), func() { v.revokeClient(c) })
 	revoke.Importance = widget.DangerImportance
@@ -178,6 +185,43 @@ func (v *appsView) allowanceRows(g authz.Grant) fyne.CanvasObject {
 		box.Add(container.NewHBox(set))
 	}
 	return box
+}
+
+// noAskRows shows a grant's live "don't ask again" entries, each with its
+// expiry and a Remove button. Nil when there are none.
+func (v *appsView) noAskRows(g authz.Grant) fyne.CanvasObject {
+	now := v.u.h.now()
+	box := container.NewVBox()
+	for _, n := range g.NoAsk {
+		if !now.Before(n.Expires) {
+			continue
+		}
+		text := fmt.Sprintf("Not asking until %s: %s", n.Expires.Local().Format("2006-01-02 15:04"),
+			clean(authz.NoAskText(n.Operation, n.To), 120))
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		rm := widget.NewButtonWithIcon("Ask again", theme.DeleteIcon(), func() { v.forgetNoAsk(g, n) })
+		rm.Importance = widget.LowImportance
+		v.removeNoAsk[g.ID+"/"+n.Operation+"/"+n.To] = rm
+		box.Add(container.NewBorder(nil, nil, nil, rm, l))
+	}
+	if len(box.Objects) == 0 {
+		return nil
+	}
+	return box
+}
+
+// forgetNoAsk removes one "don't ask again" entry: the next such
+// transaction asks again.
+func (v *appsView) forgetNoAsk(g authz.Grant, n authz.NoAsk) {
+	v.u.touch()
+	if _, err := v.u.svc.Grants.ForgetNoAsk(g.ID, n.Operation, n.To); err != nil {
+		v.setStatus("Not changed: "+err.Error(), true)
+		return
+	}
+	v.refresh()
+	v.setStatus(fmt.Sprintf("%s asks you again before: %s.", clean(g.Origin, 80), clean(authz.NoAskText(n.Operation, n.To), 120)), false)
 }
 
 // spendScopes are the operations a spending limit applies to.

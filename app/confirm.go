@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,11 +28,15 @@ const confirmTitle = "Confirm transaction? — Localsigner"
 type confirmWindow struct {
 	prompt
 
-	left    *widget.Label
-	raw     *widget.Check
-	rawText *widget.Label
-	approve *widget.Button
-	deny    *defaultButton
+	left *widget.Label
+	// remember and rememberFor offer "don't ask again" when the request
+	// does (nil otherwise); unticked by default.
+	remember    *widget.Check
+	rememberFor *widget.Select
+	raw         *widget.Check
+	rawText     *widget.Label
+	approve     *widget.Button
+	deny        *defaultButton
 }
 
 // openConfirm shows the window for req, raised and with Deny focused.
@@ -119,6 +124,28 @@ func (cw *confirmWindow) build() {
 		cw.rawText.Refresh()
 	})
 
+	var rememberBox fyne.CanvasObject = layout.NewSpacer()
+	if len(t.Remember) > 0 {
+		var labels []string
+		for _, c := range rememberChoices {
+			labels = append(labels, c.label)
+		}
+		cw.rememberFor = widget.NewSelect(labels, nil)
+		cw.rememberFor.SetSelected(rememberChoices[1].label)
+		cw.rememberFor.Disable()
+		cw.remember = widget.NewCheck("Don't ask again from this site for:", func(on bool) {
+			if on {
+				cw.rememberFor.Enable()
+			} else {
+				cw.rememberFor.Disable()
+			}
+		})
+		what := widget.NewLabel(clean(strings.Join(t.Remember, "; "), 400))
+		what.Wrapping = fyne.TextWrapWord
+		what.Importance = widget.WarningImportance
+		rememberBox = container.NewVBox(container.NewHBox(cw.remember, cw.rememberFor), what)
+	}
+
 	cw.left = widget.NewLabel("")
 	cw.hint = widget.NewLabel("")
 	cw.hint.Importance = widget.WarningImportance
@@ -131,7 +158,7 @@ func (cw *confirmWindow) build() {
 		}
 	})
 	buttons := container.NewHBox(cw.deny, layout.NewSpacer(), cw.approve)
-	content := container.NewVBox(top, widget.NewSeparator(), widget.NewCard("", "", ops), facts, cw.raw, cw.rawText)
+	content := container.NewVBox(top, widget.NewSeparator(), widget.NewCard("", "", ops), facts, rememberBox, cw.raw, cw.rawText)
 	cw.w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), cw.left, cw.hint, buttons), nil, nil,
 		container.NewVScroll(content)))
 }
@@ -192,9 +219,25 @@ func (cw *confirmWindow) update() {
 	}
 }
 
+// rememberChoices are how long "don't ask again" may last, the second
+// the default: long enough to be useful, short enough to run out by itself.
+var rememberChoices = []struct {
+	label string
+	d     time.Duration
+}{{"1 hour", time.Hour}, {"1 day", 24 * time.Hour}, {"7 days", 7 * 24 * time.Hour}, {"30 days", 30 * 24 * time.Hour}}
+
 // decide answers the queue and closes the window, or says why it could not.
+// An approval with "don't ask again" ticked carries its duration.
 func (cw *confirmWindow) decide(ok bool) {
-	cw.prompt.decide(localapi.Decision{Approved: ok})
+	d := localapi.Decision{Approved: ok}
+	if ok && cw.remember != nil && cw.remember.Checked {
+		for _, c := range rememberChoices {
+			if c.label == cw.rememberFor.Selected {
+				d.RememberSeconds = int64(c.d / time.Second)
+			}
+		}
+	}
+	cw.prompt.decide(d)
 }
 
 // gone replaces the question with the news that it is no longer asked.

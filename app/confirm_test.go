@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"golang.org/x/oauth2"
 
 	"localsigner/localapi"
@@ -209,6 +210,74 @@ func TestConfirmTransferOnDevnet(t *testing.T) {
 	for _, w := range e.u.confirms {
 		cw = w
 	}
+	cw.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if a := answer(t, pending); a.status == http.StatusOK {
+		t.Fatalf("a denied transfer was broadcast: %s", a.body)
+	}
+}
+
+// TestConfirmDontAskAgain: ticking "don't ask again" for a day when
+// signing a transfer lets the next transfer to the same account through
+// without a window; the Apps tab lists the entry with its expiry, and
+// "Ask again" there brings the window back.
+func TestConfirmDontAskAgain(t *testing.T) {
+	e := newChainEnv(t, "transfer")
+	confirm := func() *confirmWindow {
+		t.Helper()
+		waitPending(t, e.srv.Queue(), 1)
+		e.u.syncApprovals()
+		for _, w := range e.u.confirms {
+			return w
+		}
+		t.Fatal("no confirmation window")
+		return nil
+	}
+
+	pending := e.broadcast(transfer("1.000", ""))
+	cw := confirm()
+	if cw.remember == nil || cw.remember.Checked || !cw.rememberFor.Disabled() {
+		t.Fatal("don't ask again is not offered unticked")
+	}
+	wantText(t, cw.w.Content(), "transfer to bob, any amount")
+	cw.remember.SetChecked(true)
+	if cw.rememberFor.Disabled() || cw.rememberFor.Selected != "1 day" {
+		t.Fatalf("duration %q disabled=%v", cw.rememberFor.Selected, cw.rememberFor.Disabled())
+	}
+	e.c.advance(approveDelay)
+	cw.update()
+	test.Tap(cw.approve)
+	if a := answer(t, pending); a.status != http.StatusOK {
+		t.Fatalf("broadcast answered %d %s", a.status, a.body)
+	}
+
+	if a := answer(t, e.broadcast(transfer("2.000", "no window"))); a.status != http.StatusOK {
+		t.Fatalf("remembered transfer answered %d %s", a.status, a.body)
+	}
+	if n := len(e.srv.Queue().Pending()); n != 0 {
+		t.Fatalf("%d requests pending for a remembered transfer", n)
+	}
+
+	e.u.tabs.SelectIndex(1)
+	e.u.apps.refresh()
+	wantText(t, e.u.win.Content(), "Not asking until ")
+	wantText(t, e.u.win.Content(), ": transfer to bob")
+	var ask *widget.Button
+	for key, b := range e.u.apps.removeNoAsk {
+		if strings.HasSuffix(key, "/transfer/bob") {
+			ask = b
+		}
+	}
+	if ask == nil {
+		t.Fatalf("no Ask again button: %v", e.u.apps.removeNoAsk)
+	}
+	test.Tap(ask)
+	if hasText(e.u.win.Content(), "Not asking until ") {
+		t.Fatal("the entry is still listed")
+	}
+	wantText(t, e.u.win.Content(), "asks you again before: transfer to bob")
+
+	pending = e.broadcast(transfer("0.500", ""))
+	cw = confirm()
 	cw.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if a := answer(t, pending); a.status == http.StatusOK {
 		t.Fatalf("a denied transfer was broadcast: %s", a.body)

@@ -80,6 +80,9 @@ type Grants interface {
 	// NarrowGrant replaces a grant's scopes with a non-empty subset of
 	// them and narrows its live tokens at once; it never widens.
 	NarrowGrant(grantID string, scopes []string) error
+	// ForgetNoAsk removes a grant's "don't ask again" entries for
+	// operation and counterparty to, so that they ask again.
+	ForgetNoAsk(grantID, operation, to string) (int, error)
 }
 
 var _ Grants = (*localapi.Server)(nil)

@@ -29,7 +29,8 @@ func adminFlags(env Env, name, synopsis string, listing bool) (*flag.FlagSet, *s
 }
 
 // parseMixed parses flags that may come before or after positional
-// arguments ("approve ID --account alice") and checks the positional count.
+// arguments ("approve ID --account alice") and checks the positional count
+// (a negative count takes any number, for the caller to check).
 func parseMixed(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
 	var pos []string
 	for {
@@ -42,7 +43,7 @@ func parseMixed(fs *flag.FlagSet, args []string, positional int) ([]string, erro
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	if len(pos) != positional {
+	if positional >= 0 && len(pos) != positional {
 		return nil, fmt.Errorf("%w: %s takes %d argument(s)", errUsage, fs.Name(), positional)
 	}
 	return pos, nil
@@ -180,6 +181,10 @@ func runApprovals(env Env, args []string) error {
 			fmt.Fprintf(env.Stdout, "  spends %s\n", strings.Join(p.Transaction.Spending, ", "))
 		}
 		fmt.Fprintf(env.Stdout, "  sign it: localsigner approve %s   refuse: localsigner deny %s   (raw JSON: approvals --json)\n", p.ID, p.ID)
+		if len(p.Transaction.Remember) > 0 {
+			fmt.Fprintf(env.Stdout, "  sign and stop asking for a while about %s: localsigner approve %s --remember 1d\n",
+				strings.Join(p.Transaction.Remember, "; "), p.ID)
+		}
 	}
 	return nil
 }
@@ -192,13 +197,29 @@ func orDash(s string) string {
 }
 
 func runApprove(env Env, args []string) error {
-	fs, dataDir, _ := adminFlags(env, "localsigner approve", "ID [--scopes a,b] [--account NAME] [--implicit] [--data-dir DIR]", false)
+	fs, dataDir, _ := adminFlags(env, "localsigner approve", "ID [--scopes a,b] [--account NAME] [--implicit] [--remember 1h|1d|7d] [--data-dir DIR]", false)
 	scopes := fs.String("scopes", "", "grant only these scopes (comma-separated; default: all requested)")
 	account := fs.String("account", "", "account to act for (default: the dapp's hint, or the only account)")
 	implicit := fs.Bool("implicit", false, "allow this dapp the implicit flow (token in the redirect URL)")
+	remember := fs.String("remember", "", "for a transaction: don't ask again for the same operations to the same accounts for this long (e.g. 1h, 1d, 7d; at most 30d)")
 	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
+	}
+	if *remember != "" {
+		d, err := parseDays(*remember)
+		if err != nil {
+			return fmt.Errorf("%w: --remember: %w", errUsage, err)
+		}
+		if *scopes != "" || *account != "" || *implicit {
+			return fmt.Errorf("%w: --remember is for transactions; --scopes, --account and --implicit for authorizations", errUsage)
+		}
+		if err := c.ApproveTransaction(pos[0], d); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "approved; not asking again for these operations until %s (undo: localsigner forget GRANT_ID)\n",
+			time.Now().Add(d).Format(time.DateTime))
+		return nil
 	}
 	var sc []string
 	if *scopes != "" {
@@ -226,7 +247,8 @@ func runGrants(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printListing(env, gs, *asJSON, "no grants", "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT\tLAST USE", func(tw io.Writer, g authz.GrantInfo) {
+	now := time.Now()
+	return printListing(env, gs, *asJSON, "no grants", "CLIENT\tORIGIN\tACCOUNT\tSCOPES\tTOKENS\tEXPIRES\tGRANT\tLAST USE\tNOT ASKING", func(tw io.Writer, g authz.GrantInfo) {
 		exp, used := "-", "-"
 		if !g.ExpiresAt.IsZero() {
 			exp = g.ExpiresAt.Local().Format(time.DateTime)
@@ -234,8 +256,14 @@ func runGrants(env Env, args []string) error {
 		if !g.LastUsed.IsZero() {
 			used = g.LastUsed.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,
-			strings.Join(g.Scopes, ","), g.Tokens, exp, g.ID, used)
+		var noAsk []string
+		for _, n := range g.NoAsk {
+			if now.Before(n.Expires) {
+				noAsk = append(noAsk, authz.NoAskText(n.Operation, n.To)+" until "+n.Expires.Local().Format(time.DateTime))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,
+			strings.Join(g.Scopes, ","), g.Tokens, exp, g.ID, used, orDash(strings.Join(noAsk, "; ")))
 	})
 }
 

@@ -72,6 +72,7 @@ var commands = map[string]command{
 	"grants":    {"list what dapps have been granted", runGrants},
 	"revoke":    {"revoke everything a dapp was granted", runRevoke},
 	"narrow":    {"narrow what a grant allows to fewer scopes", runNarrow},
+	"forget":    {"ask again for what \"don't ask again\" let through", runForget},
 	"apps":      {"registered apps (own scripts): add, ls, rm", runApps},
 	"log":       {"show the audit log", runLog},
 	// Offline check of a login's id_token, as a dapp's backend does (verify.go).

@@ -53,6 +53,11 @@ type Decision struct {
 	Account string `json:"account,omitempty"`
 	// AllowImplicit lets a dapp use response_type=token from now on.
 	AllowImplicit bool `json:"allow_implicit,omitempty"`
+	// RememberSeconds, on an approved transaction whose request offers it
+	// (TransactionConfirm.Remember), stops asking for the same operations
+	// to the same accounts from this grant for that many seconds (at most
+	// authz.MaxNoAsk). Zero asks every time.
+	RememberSeconds int64 `json:"remember_seconds,omitempty"`
 }
 
 // Approver asks the user about an authorization request. Approve blocks

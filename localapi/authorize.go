@@ -211,7 +211,10 @@ func (s *Server) waitUnlocked(ctx context.Context) bool {
 // account must be one the vault holds keys for on the chain.
 func (s *Server) completeDecision(ar *ApprovalRequest, d *Decision) error {
 	if ar.Kind == KindTransaction {
-		return nil // a yes or no; nothing to complete
+		return checkRemember(ar, d)
+	}
+	if d.RememberSeconds != 0 {
+		return errors.New("don't ask again applies to transaction confirmations, not to authorizations")
 	}
 	if d.Scopes == nil {
 		d.Scopes = slices.Clone(ar.RequestedScopes)

@@ -197,13 +197,18 @@ func (s *Server) broadcastOps(ctx context.Context, grant *authz.Token, ops []tx.
 				return nil, "", signerError(err, grant.Account, role)
 			}
 		}
-		reserved, err = s.authorizeActive(ctx, grant, ops)
+		var remembered bool
+		reserved, remembered, err = s.authorizeActive(ctx, grant, ops)
 		if err != nil {
 			return nil, "", err
 		}
-		how = "active key, confirmed by the user"
-		if reserved != nil {
+		switch {
+		case reserved != nil:
 			how = "active key, within the spending allowance"
+		case remembered:
+			how = "active key, not asked (don't ask again)"
+		default:
+			how = "active key, confirmed by the user"
 		}
 	}
 	release := func() {
@@ -322,32 +327,40 @@ func (s *Server) actingNames(ctx context.Context, account string) ([]string, err
 
 // authorizeActive decides a transaction needing the active key: covered by
 // an allowance (the reservation is returned, to be released if the
-// transaction certainly fails) or confirmed by the user (nil).
-func (s *Server) authorizeActive(ctx context.Context, grant *authz.Token, ops []tx.Operation) (map[string]int64, error) {
+// transaction certainly fails), by the user's "don't ask again" entries
+// (remembered), or confirmed by the user now.
+func (s *Server) authorizeActive(ctx context.Context, grant *authz.Token, ops []tx.Operation) (_ map[string]int64, remembered bool, _ error) {
 	var g *authz.Grant
 	if grant.GrantID != "" {
 		var err error
 		if g, err = s.iss.Grant(grant.GrantID); err != nil && !errors.Is(err, authz.ErrNotFound) {
-			return nil, fmt.Errorf("read grant: %w", err)
+			return nil, false, fmt.Errorf("read grant: %w", err)
 		}
 	}
 	spend, coverable := spendingOf(s.chain, ops)
 	reason := "the transaction needs the active key"
+	rememberable := g != nil
 	if g != nil && len(g.Allowances) > 0 {
 		if !coverable {
 			reason = "the transaction needs the active key for more than spending, which no allowance covers"
 		} else {
 			err := s.iss.ReserveSpending(g.ID, authz.DayOf(s.cfg.Now()), spend)
 			if err == nil {
-				return spend, nil
+				return spend, false, nil
 			}
 			if !errors.Is(err, authz.ErrAllowanceExceeded) {
-				return nil, fmt.Errorf("spending allowance: %w", err)
+				return nil, false, fmt.Errorf("spending allowance: %w", err)
 			}
+			// The user's daily limit is a ceiling that "don't ask again"
+			// never lifts.
 			reason = "the transaction goes beyond today's spending allowance"
+			rememberable = false
 		}
 	}
-	return nil, s.confirmTransaction(ctx, grant, g, ops, spend, reason)
+	if rememberable && g.NoAskCovers(noAskKeys(ops), s.cfg.Now()) {
+		return nil, true, nil
+	}
+	return nil, false, s.confirmTransaction(ctx, grant, g, ops, spend, reason, rememberable)
 }
 
 // signerError maps a vault failure.

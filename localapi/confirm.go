@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"localsigner/localapi/authz"
 	"localsigner/signer/tx"
@@ -34,6 +37,11 @@ type TransactionConfirm struct {
 	Spending []string `json:"spending,omitempty"`
 	// Reason says why the user is asked rather than the grant deciding.
 	Reason string `json:"reason"`
+	// Remember, when not empty, offers "don't ask again": what the user
+	// would stop being asked about, one line per operation kind ("transfer
+	// to bob, any amount"). Empty when the transaction cannot be remembered
+	// (no grant, or asked because it exceeds a spending allowance).
+	Remember []string `json:"remember,omitempty"`
 }
 
 // OperationSummary is one operation as the user sees it.
@@ -47,11 +55,76 @@ type OperationSummary struct {
 	JSON json.RawMessage `json:"json"`
 }
 
+// noAskKeys are the "don't ask again" keys of the operations that need the
+// active key: the operation (custom_json with its id) and the account it
+// sends to or acts on, when it has one.
+func noAskKeys(ops []tx.Operation) [][2]string {
+	var out [][2]string
+	for _, op := range ops {
+		active := slices.ContainsFunc(op.RequiredAuthorities(), func(r tx.Requirement) bool { return r.Role >= tx.Active })
+		if !active {
+			continue
+		}
+		k := [2]string{op.Name(), ""}
+		switch o := op.(type) {
+		case *tx.CustomJSON:
+			k[0] += ":" + o.ID
+		case *tx.Transfer:
+			k[1] = o.To
+		case *tx.TransferToVesting:
+			k[1] = o.To
+		case *tx.TransferToSavings:
+			k[1] = o.To
+		case *tx.RecurrentTransfer:
+			k[1] = o.To
+		case *tx.EscrowTransfer:
+			k[1] = o.To + " via " + o.Agent
+		case *tx.DelegateVestingShares:
+			k[1] = o.Delegatee
+		case *tx.PeerplaysTransfer:
+			k[1] = o.To.String()
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// noAskLine says what a "don't ask again" key lets through, for the prompt.
+func noAskLine(k [2]string) string {
+	line := CleanText(authz.NoAskText(k[0], k[1]), 200)
+	if _, spends := spendingOps[strings.SplitN(k[0], ":", 2)[0]]; spends {
+		line += ", any amount"
+	}
+	return line
+}
+
+// spendingOps are the operations whose amount a "don't ask again" entry
+// does not limit (a spending allowance does).
+var spendingOps = map[string]struct{}{"transfer": {}, "transfer_to_vesting": {}, "transfer_to_savings": {},
+	"recurrent_transfer": {}, "escrow_transfer": {}, "delegate_vesting_shares": {}, "limit_order_create": {},
+	"limit_order_create2": {}, "convert": {}, "collateralized_convert": {}}
+
+// checkRemember refuses a transaction decision whose "don't ask again" the
+// request did not offer or that lasts too long.
+func checkRemember(ar *ApprovalRequest, d *Decision) error {
+	switch {
+	case d.RememberSeconds == 0:
+		return nil
+	case d.RememberSeconds < 60 || time.Duration(d.RememberSeconds)*time.Second > authz.MaxNoAsk:
+		return fmt.Errorf("don't ask again: between 60 seconds and %d days", int(authz.MaxNoAsk/(24*time.Hour)))
+	case ar.Transaction == nil || len(ar.Transaction.Remember) == 0:
+		return errors.New("don't ask again is not offered for this transaction")
+	}
+	return nil
+}
+
 // confirmTransaction asks the user, through the approver (the queue
 // serving the admin channel and the GUI), to confirm one transaction. It
 // returns nil once confirmed, ErrConfirmationDenied, ErrConfirmationTimeout
 // (after Config.ConfirmTimeout), ErrBusy, or ctx's error if the caller left.
-func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *authz.Grant, ops []tx.Operation, spend map[string]int64, reason string) error {
+func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *authz.Grant, ops []tx.Operation, spend map[string]int64, reason string, rememberable bool) error {
 	origin := ""
 	if g != nil {
 		origin = g.Origin
@@ -75,6 +148,12 @@ func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *
 	now := s.cfg.Now()
 	tc := &TransactionConfirm{GrantID: grant.GrantID, Authority: tx.Active.String(), Reason: reason,
 		Spending: formatSpending(s.chain, spend)}
+	keys := noAskKeys(ops)
+	if g != nil && rememberable {
+		for _, k := range keys {
+			tc.Remember = append(tc.Remember, noAskLine(k))
+		}
+	}
 	for _, op := range ops {
 		raw, err := tx.MarshalOperationJSON(s.chain, op)
 		if err != nil {
@@ -96,6 +175,13 @@ func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *
 	d, err := s.approver.Approve(cctx, ar)
 	switch {
 	case err == nil && d.Approved:
+		if d.RememberSeconds > 0 && len(tc.Remember) > 0 {
+			// The transaction goes ahead even if this write fails: the user
+			// approved it; only the standing choice is lost, and logged.
+			if err := s.iss.AddNoAsk(g.ID, keys, time.Duration(d.RememberSeconds)*time.Second); err != nil {
+				s.log.Error("remember don't-ask-again", "grant", g.ID, "err", err)
+			}
+		}
 		return nil
 	case err == nil:
 		return ErrConfirmationDenied

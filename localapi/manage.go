@@ -80,6 +80,19 @@ func (s *Server) NarrowGrant(grantID string, scopes []string) error {
 	return err
 }
 
+// ForgetNoAsk removes "don't ask again" entries of a grant: all of them
+// when operation is empty, else those of operation for counterparty to
+// ("*" for any). The next such transaction asks again. It returns how many
+// live entries went. For the Apps tab and the admin channel (localsigner
+// forget).
+func (s *Server) ForgetNoAsk(grantID, operation, to string) (int, error) {
+	n, err := s.iss.RemoveNoAsk(grantID, operation, to)
+	if errors.Is(err, authz.ErrNotFound) {
+		return 0, fmt.Errorf("no grant %q", grantID)
+	}
+	return n, err
+}
+
 // AddApp registers an app. If it names an account, the vault must be
 // unlocked and hold keys for it on the server's chain.
 func (s *Server) AddApp(spec authz.AppSpec) (*authz.Client, string, error) {

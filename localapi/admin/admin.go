@@ -46,6 +46,7 @@ type Backend interface {
 	SetAllowance(id, asset, perDay string) (int, error)
 	SetClientFlags(id string, query, cookie bool) error
 	SetAppPassword(id string, off bool) (string, error)
+	ForgetNoAsk(grantID, operation, to string) (int, error)
 }
 
 var _ Backend = (*localapi.Server)(nil)
@@ -79,6 +80,22 @@ type DecideArgs struct {
 	Scopes        []string `json:"scopes,omitempty"`
 	Account       string   `json:"account,omitempty"`
 	AllowImplicit bool     `json:"allow_implicit,omitempty"`
+	// RememberSeconds approves a transaction and stops asking for the same
+	// operations to the same accounts for that long (Decision.RememberSeconds).
+	RememberSeconds int64 `json:"remember_seconds,omitempty"`
+}
+
+// ForgetArgs removes "don't ask again" entries of a grant: all when
+// Operation is empty, else those of Operation for To ("*": any).
+type ForgetArgs struct {
+	Grant     string `json:"grant"`
+	Operation string `json:"operation,omitempty"`
+	To        string `json:"to,omitempty"`
+}
+
+// ForgetResult says how many entries went.
+type ForgetResult struct {
+	Removed int `json:"removed"`
 }
 
 // AppPasswordArgs asks for a new app password for app ID, or with Off

@@ -21,6 +21,7 @@ type fakeBackend struct {
 	pending    []localapi.ApprovalRequest
 	failUnlock bool
 	narrowed   string
+	forgot     string
 }
 
 func (f *fakeBackend) Status() localapi.Status {
@@ -58,6 +59,10 @@ func (f *fakeBackend) Introspect(string) (*authz.Introspection, error) {
 func (f *fakeBackend) SetAllowance(id, asset, perDay string) (int, error) { return 1, nil }
 func (f *fakeBackend) SetClientFlags(string, bool, bool) error            { return nil }
 func (f *fakeBackend) SetAppPassword(string, bool) (string, error)        { return "lsp_x", nil }
+func (f *fakeBackend) ForgetNoAsk(grant, op, to string) (int, error) {
+	f.forgot = grant + ":" + op + ":" + to
+	return 1, nil
+}
 func (f *fakeBackend) AddApp(s authz.AppSpec) (*authz.Client, string, error) {
 	return &authz.Client{ID: "app_1", Name: s.Name}, "lss_secret", nil
 }
@@ -109,6 +114,12 @@ func TestChannel(t *testing.T) {
 	}
 	if b.decidedID != "r1" || !b.decided.Approved || b.decided.Account != "alice" || !b.decided.AllowImplicit || b.decided.Scopes.String() != "vote" {
 		t.Fatalf("decision %+v", b.decided)
+	}
+	if err := c.ApproveTransaction("r1", 90*time.Minute); err != nil || !b.decided.Approved || b.decided.RememberSeconds != 5400 {
+		t.Fatalf("approve transaction: %v %+v", err, b.decided)
+	}
+	if n, err := c.ForgetNoAsk("g_1", "transfer", "*"); err != nil || n != 1 || b.forgot != "g_1:transfer:*" {
+		t.Fatalf("forget: %d %v %q", n, err, b.forgot)
 	}
 	if err := c.Deny("r1"); err != nil || b.decided.Approved {
 		t.Fatalf("deny: %v %+v", err, b.decided)

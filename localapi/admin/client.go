@@ -103,6 +103,22 @@ func (c *Client) Approve(id string, scopes []string, account string, allowImplic
 	return c.call("decide", DecideArgs{ID: id, Approve: true, Scopes: scopes, Account: account, AllowImplicit: allowImplicit}, nil)
 }
 
+// ApproveTransaction confirms transaction request id; a remember of a
+// minute or more also stops asking for the same operations to the same
+// accounts from that grant for that long, where the request offers it.
+func (c *Client) ApproveTransaction(id string, remember time.Duration) error {
+	return c.call("decide", DecideArgs{ID: id, Approve: true, RememberSeconds: int64(remember / time.Second)}, nil)
+}
+
+// ForgetNoAsk removes "don't ask again" entries of a grant (all when
+// operation is empty; to "*" for every counterparty) and returns how many
+// went.
+func (c *Client) ForgetNoAsk(grant, operation, to string) (int, error) {
+	var r ForgetResult
+	err := c.call("forget", ForgetArgs{Grant: grant, Operation: operation, To: to}, &r)
+	return r.Removed, err
+}
+
 // Deny denies request id.
 func (c *Client) Deny(id string) error { return c.call("decide", DecideArgs{ID: id}, nil) }
 

@@ -156,7 +156,8 @@ func dispatch(b Backend, req request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		d := localapi.Decision{Approved: a.Approve, Account: a.Account, AllowImplicit: a.AllowImplicit}
+		d := localapi.Decision{Approved: a.Approve, Account: a.Account, AllowImplicit: a.AllowImplicit,
+			RememberSeconds: a.RememberSeconds}
 		if len(a.Scopes) > 0 {
 			d.Scopes = authz.Scopes(a.Scopes)
 		}
@@ -207,6 +208,13 @@ func dispatch(b Backend, req request) (any, error) {
 			return nil, err
 		}
 		return b.Introspect(a.Token)
+	case "forget":
+		a, err := args[ForgetArgs](req.Args)
+		if err != nil {
+			return nil, err
+		}
+		n, err := b.ForgetNoAsk(a.Grant, a.Operation, a.To)
+		return ForgetResult{Removed: n}, err
 	case "allowance":
 		a, err := args[AllowanceArgs](req.Args)
 		if err != nil {

@@ -85,6 +85,10 @@ type Grant struct {
 	// LastUsed is when a bearer token of the grant was last accepted, to
 	// within a minute (see Issuer.Lookup); zero if never.
 	LastUsed time.Time `json:"last_used,omitzero"`
+	// NoAsk are the "don't ask again" entries the user ticked when
+	// confirming this grant's transactions (see Issuer.AddNoAsk); expired
+	// ones are ignored, and dropped at the next change.
+	NoAsk []NoAsk `json:"no_ask,omitempty"`
 }
 
 // TokenKind is what a stored digest stands for.
@@ -163,10 +167,12 @@ const (
 	EventUnlocked      = "unlocked"
 	EventUnlockFailed  = "unlock_failed"
 	EventLocked        = "locked"
-	EventBroadcast     = "broadcast"     // a dapp API transaction, whatever its outcome
-	EventAllowanceSet  = "allowance_set" // the user changed a grant's spending limit
-	EventClientFlags   = "client_flags"  // the user changed a client's token carriers
-	EventAppPassword   = "app_password"  // the user generated or removed an app password
+	EventBroadcast     = "broadcast"      // a dapp API transaction, whatever its outcome
+	EventAllowanceSet  = "allowance_set"  // the user changed a grant's spending limit
+	EventClientFlags   = "client_flags"   // the user changed a client's token carriers
+	EventAppPassword   = "app_password"   // the user generated or removed an app password
+	EventNoAskSet      = "no_ask_set"     // the user ticked "don't ask again" when confirming
+	EventNoAskRemoved  = "no_ask_removed" // the user removed "don't ask again" entries
 )
 
 // Store is transactional storage for the OAuth state. View runs fn in a

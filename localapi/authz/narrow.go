@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,6 +43,13 @@ func (is *Issuer) NarrowGrant(grantID string, scopes []string) error {
 		}
 		old := g.Scopes
 		g.Scopes = want
+		// A "don't ask again" entry for an operation the grant no longer
+		// permits would be dead weight, and would come back to life if the
+		// user widened the grant again through a new approval.
+		g.NoAsk = slices.DeleteFunc(g.NoAsk, func(n NoAsk) bool { return !want.covers(n.Operation) })
+		if len(g.NoAsk) == 0 {
+			g.NoAsk = nil
+		}
 		if err := tx.PutGrant(g); err != nil {
 			return err
 		}
