@@ -42,7 +42,8 @@ const devnetListen = "127.0.0.1:8090"
 // runGUI opens the desktop app; the command line calls it when no subcommand
 // is given. It owns everything the window uses: the vault, the dapp server
 // and its store, the admin channel, the node client, and with --devnet the
-// embedded devnet.
+// embedded devnet, in the dialect o.Chain ("hive", the default when empty,
+// or "peerplays").
 func runGUI(o cli.GUIOptions) error {
 	dir, err := cli.DataDir(o.DataDir)
 	if err != nil {
@@ -71,24 +72,17 @@ func runGUI(o cli.GUIOptions) error {
 	}
 
 	opts := app.Options{DataDir: dir, Listen: o.Listen}
-	var nodesOverride []string
+	var dn *embeddedDevnet
 	if o.Devnet {
-		d, err := devnet.New(devnet.Config{Logf: func(f string, a ...any) { log.Debug("devnet: " + fmt.Sprintf(f, a...)) }})
+		dn, err = startDevnet(log, o.Chain, devnetListen,
+			devnet.Config{Logf: func(f string, a ...any) { log.Debug("devnet: " + fmt.Sprintf(f, a...)) }})
 		if err != nil {
-			return fmt.Errorf("start devnet: %w", err)
+			return err
 		}
-		defer d.Close()
-		fe, err := d.Listen(devnetListen)
-		if err != nil {
-			log.Warn("devnet address taken; using a free port", "addr", devnetListen, "err", err)
-			if fe, err = d.Listen("127.0.0.1:0"); err != nil {
-				return fmt.Errorf("devnet: %w", err)
-			}
-		}
-		log.Info("devnet running", "url", fe.URL())
-		nodesOverride = []string{fe.URL()}
+		defer dn.net.Close()
 		opts.Network = app.NetworkDevnet
-		opts.DemoAccounts = demoAccounts()
+		opts.DevnetDialect = dn.dialect
+		opts.DemoAccounts = dn.demo
 		opts.DemoPassword = devnet.DefaultPassword
 	}
 
@@ -103,15 +97,15 @@ func runGUI(o cli.GUIOptions) error {
 	var once sync.Once
 	start := func(network string) {
 		once.Do(func() {
-			nodes := nodesOverride
-			if nodes == nil {
-				nodes = settings.NodesFor(network)
-			}
 			listen := o.Listen
 			if listen == "" {
 				listen = settings.Listen
 			}
-			svc, err := startServices(ctx, &wg, log, dir, network, listen, nodes, db, v, gv, ui.AuditEvent)
+			var svc app.Services
+			c, nodes, err := networkChain(dn, network, settings)
+			if err == nil {
+				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, ui.AuditEvent)
+			}
 			if err != nil {
 				log.Error("services", "err", err)
 				ui.Notify("The dapp server did not start", err.Error())
@@ -133,30 +127,89 @@ func runGUI(o cli.GUIOptions) error {
 	return nil
 }
 
-// demoAccounts names the accounts of the devnet's default genesis (alice,
-// bob and carol), whose keys derive from devnet.DefaultPassword.
-func demoAccounts() []string {
-	g, err := devnet.DefaultGenesis(chain.Hive, "STM", devnet.DefaultPassword)
+// embeddedDevnet is the devnet --devnet runs inside the app, with what the
+// rest of the composition takes from it.
+type embeddedDevnet struct {
+	net *devnet.Devnet
+	// dialect is app.NetworkHive or app.NetworkPeerplays.
+	dialect string
+	// url is the JSON-RPC front-end the node client dials.
+	url string
+	// chain is what the node client and the dapp server sign with: the
+	// devnet's own id, prefix (STM or PPY) and family, named "devnet".
+	chain *chain.Chain
+	// demo names the default genesis accounts (alice, bob, carol), whose
+	// keys derive from the devnet's password; empty with a custom genesis.
+	demo []string
+}
+
+// startDevnet starts the embedded devnet in dialect (app.NetworkHive, the
+// default when empty, or app.NetworkPeerplays) and serves it on listen, or
+// on a free loopback port when listen is taken. cfg.Family is set from
+// dialect; the rest of cfg is the caller's. The caller closes net.
+func startDevnet(log *slog.Logger, dialect, listen string, cfg devnet.Config) (*embeddedDevnet, error) {
+	switch dialect {
+	case "", app.NetworkHive:
+		dialect, cfg.Family = app.NetworkHive, chain.Hive
+	case app.NetworkPeerplays:
+		cfg.Family = chain.Graphene
+	default:
+		return nil, fmt.Errorf("devnet dialect %q: want hive or peerplays", dialect)
+	}
+	d, err := devnet.New(cfg)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("start devnet: %w", err)
 	}
-	var names []string
-	for _, a := range g.Accounts {
-		names = append(names, a.Name)
+	fe, err := d.Listen(listen)
+	if err != nil {
+		log.Warn("devnet address taken; using a free port", "addr", listen, "err", err)
+		if fe, err = d.Listen("127.0.0.1:0"); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("devnet: %w", err)
+		}
 	}
-	return names
+	c := d.Chain()
+	// Both dialects file keys and grants under "devnet", as `localsigner
+	// serve --headless --devnet --chain peerplays` and `localsigner keys add
+	// --chain devnet` do; the parameters stay the devnet's own.
+	c.Name = app.NetworkDevnet
+	var demo []string
+	if cfg.Genesis == nil { // the default accounts, whose keys derive from the password
+		g, err := devnet.DefaultGenesis(cfg.Family, c.Prefix, devnet.DefaultPassword)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		for _, a := range g.Accounts {
+			demo = append(demo, a.Name)
+		}
+	}
+	log.Info("devnet running", "url", fe.URL(), "dialect", dialect, "chain_id", c.IDHex(), "prefix", c.Prefix)
+	return &embeddedDevnet{net: d, dialect: dialect, url: fe.URL(), chain: c, demo: demo}, nil
+}
+
+// networkChain gives the chain parameters and node URLs the services use
+// for network: the embedded devnet's when there is one (dn not nil), else
+// the named chain's and the nodes in settings.
+func networkChain(dn *embeddedDevnet, network string, settings app.Settings) (*chain.Chain, []string, error) {
+	if dn != nil {
+		c := *dn.chain
+		return &c, []string{dn.url}, nil
+	}
+	c, err := chain.Lookup(network, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, settings.NodesFor(network), nil
 }
 
 // startServices starts the node client, the dapp server and the admin
-// channel for network; they stop when ctx ends. A server that cannot
-// listen (port taken) is an error, but the node client is still returned.
-func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, dir, network, listen string, nodes []string,
+// channel for chain c (its Name is the vault's and the grants' chain); they
+// stop when ctx ends. A server that cannot listen (port taken) is an error,
+// but the node client is still returned.
+func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, dir string, c *chain.Chain, listen string, nodes []string,
 	db *store.DB, v *signer.Vault, gv *guiVault, onEvent func(authz.Event)) (app.Services, error) {
 	var svc app.Services
-	c, err := chain.Lookup(network, "")
-	if err != nil {
-		return svc, err
-	}
 	var cat authz.Catalog = authz.HiveOps
 	if c.Family == chain.Graphene {
 		cat = authz.GrapheneOps
@@ -212,9 +265,13 @@ func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, di
 			}
 		}()
 	}
-	log.Info("Localsigner is serving", "issuer", srv.IssuerURL(), "chain", c.Name)
-	if c.Name == "devnet" {
+	log.Info("Localsigner is serving", "issuer", srv.IssuerURL(), "chain", c.Name, "family", c.Family.String())
+	switch {
+	case c.Name != app.NetworkDevnet:
+	case c.Family == chain.Hive:
 		serveExampleDapp(ctx, log, srv.IssuerURL())
+	default:
+		log.Info("example dapp not served: it is a Hive dapp (votes, posts, HIVE transfers), and this devnet speaks Peerplays")
 	}
 	return svc, nil
 }

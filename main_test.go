@@ -2,20 +2,37 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"localsigner/app"
+	"localsigner/localapi"
+	"localsigner/localapi/authz"
+	"localsigner/localapi/jose"
+	"localsigner/localapi/store"
+	"localsigner/signer"
+	"localsigner/signer/chain"
+	"localsigner/signer/devnet"
+	"localsigner/signer/keys"
+	"localsigner/signer/node"
+	"localsigner/signer/tx"
 )
 
 // TestDesktopAppUnderX runs the real binary on an X display (make test
@@ -24,40 +41,9 @@ import (
 // must receive a code that the token endpoint accepts. It saves a
 // screenshot of each screen in artifacts/screenshots.
 func TestDesktopAppUnderX(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the real app; skipped with -short")
-	}
-	if os.Getenv("DISPLAY") == "" {
-		t.Skip("no X display (make test runs the tests under Xvfb)")
-	}
-	for _, tool := range []string{"xdotool", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh window installs it)", tool)
-		}
-	}
-	shots, err := filepath.Abs(filepath.Join("artifacts", "screenshots"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "localsigner")
-	build := exec.Command(goTool(), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	// A short path: the admin socket's path must stay under ~100 bytes.
-	data, err := os.MkdirTemp("", "lsx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(data) })
 	const pass = "e2e passphrase: quiet lantern orbit tundra"
-	env := append(os.Environ(), "LOCALSIGNER_DATA_DIR="+data, "LOCALSIGNER_PASSPHRASE="+pass)
-	listen := freeAddr(t)
-	x := &xapp{t: t, bin: bin, env: env, listen: listen, shots: shots, log: filepath.Join(tmp, "app.log")}
+	x := newXApp(t, pass, "--devnet")
+	listen := x.listen
 
 	// 1. First run: no vault yet.
 	x.start()
@@ -137,10 +123,226 @@ func TestDesktopAppUnderX(t *testing.T) {
 	x.stop()
 }
 
+// TestDesktopAppPeerplaysDevnetUnderX runs the real binary as `localsigner
+// --devnet --chain peerplays` on an X display and goes through its first
+// run with the keyboard, as a person could: the passphrase twice, Enter
+// creates the vault, Tab and Space press "Import the demo accounts". The
+// imported keys must be the Peerplays devnet's (compared with the chain by
+// `localsigner keys ls`), the server must speak Peerplays (Graphene scopes,
+// an id_token that `localsigner verify-login` checks against alice's memo
+// key on the chain, her 1.2.N account in /api/me), and a transfer confirmed
+// in the real window must land on the devnet.
+func TestDesktopAppPeerplaysDevnetUnderX(t *testing.T) {
+	const pass = "peerplays e2e: amber kettle glacier novel"
+	x := newXApp(t, pass, "--devnet", "--chain", "peerplays")
+	base := "http://" + x.listen
+
+	// 1. First run, by keyboard: the passphrase entry has the focus.
+	x.start()
+	main := x.window("^Localsigner$")
+	x.shot(main, "pp-1-first-run")
+	x.xdotool("windowfocus", "--sync", main)
+	time.Sleep(300 * time.Millisecond)
+	x.xdotool("type", "--delay", "20", pass)
+	x.xdotool("key", "Tab")
+	x.xdotool("type", "--delay", "20", pass)
+	x.xdotool("key", "Return")
+	x.logValue("Localsigner is serving", "issuer") // the vault exists; the services started for the network
+	time.Sleep(500 * time.Millisecond)
+	x.xdotool("key", "Tab") // the first control of the keys step
+	x.xdotool("key", "space")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(main, "pp-2-demo-accounts")
+
+	// 2. The devnet the app runs is Peerplays, and holds the keys imported.
+	devnetURL := x.logValue("devnet running", "url")
+	if got := x.logValue("devnet running", "dialect"); got != "peerplays" {
+		t.Fatalf("devnet dialect %q", got)
+	}
+	if got := x.logValue("Localsigner is serving", "family"); got != chain.Graphene.String() {
+		t.Fatalf("the dapp server signs for the %s family", got)
+	}
+	pp, err := chain.Lookup(app.NetworkPeerplays, "") // Peerplays's keys and assets, on the devnet's id
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp.Name, pp.ID = app.NetworkDevnet, devnet.DefaultChainID()
+	if got := x.logValue("devnet running", "prefix"); got != pp.Prefix {
+		t.Fatalf("devnet key prefix %q, want %s", got, pp.Prefix)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nc, err := node.Dial(ctx, []string{devnetURL}, node.Options{Chain: pp, HealthInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var chainID string
+	if err := nc.API(ctx, "database", "get_chain_id", nil, &chainID); err != nil || chainID != pp.IDHex() {
+		t.Fatalf("the devnet's chain id %q (%v), want %s", chainID, err, pp.IDHex())
+	}
+	g, err := devnet.DefaultGenesis(pp.Family, pp.Prefix, devnet.DefaultPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demo []string
+	for _, a := range g.Accounts {
+		demo = append(demo, a.Name)
+	}
+	accts, err := nc.Accounts(ctx, demo)
+	if err != nil || len(accts) != len(demo) {
+		t.Fatalf("the devnet's accounts %v: %+v, %v", demo, accts, err)
+	}
+	var stored []struct {
+		Chain     string `json:"chain"`
+		Account   string `json:"account"`
+		Role      string `json:"role"`
+		PublicKey string `json:"public_key"`
+	}
+	if err := json.Unmarshal([]byte(x.cli("", "keys", "ls", "--json")), &stored); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accts {
+		var active keys.PublicKey
+		for _, k := range stored {
+			if k.Chain == app.NetworkDevnet && k.Account == a.Name && k.Role == "active" {
+				active, err = keys.ParsePublicKey(k.PublicKey, "STM") // keys ls knows the devnet by its Hive prefix
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		onChain, err := keys.ParsePublicKey(a.Active.KeyAuths[0].Name, pp.Prefix)
+		if err != nil || active != onChain {
+			t.Fatalf("%s (%s): stored active key %v, on chain %s (%v); stored %+v", a.Name, a.ID, active, a.Active.KeyAuths[0].Name, err, stored)
+		}
+	}
+	alice, bob := accts[0], accts[1]
+
+	// 3. The server offers Peerplays's operations and none of Hive's.
+	wantPeerplaysScopes(t, base)
+
+	// 4. A dapp logs in as alice; the approval window answers.
+	conf := &oauth2.Config{ClientID: "e2e-peerplays", RedirectURL: "https://dapp.example/callback",
+		Scopes:   []string{"login", "transfer"},
+		Endpoint: oauth2.Endpoint{AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	redirect := navigate(conf.AuthCodeURL("pp-state", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("account", "alice")))
+	approval := x.window("^Approve access")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(approval, "pp-3-approval")
+	loc := x.approve(approval, redirect)
+	if loc.Query().Get("code") == "" || loc.Query().Get("username") != "alice" {
+		t.Fatalf("the dapp was sent to %s", loc)
+	}
+	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("the code does not buy a token: %v", err)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	out := x.cli("", "verify-login", idToken, "--node", devnetURL, "--aud", conf.ClientID)
+	if !strings.Contains(out, "valid id_token: @alice") || !strings.Contains(out, "memo key "+alice.MemoKey) {
+		t.Fatalf("verify-login: %s (alice's memo key on chain: %s)", out, alice.MemoKey)
+	}
+	var me struct {
+		Account struct {
+			ID string `json:"id"`
+		} `json:"account"`
+	}
+	getJSON(t, base+"/api/me", tok.AccessToken, &me)
+	if me.Account.ID != alice.ID || !strings.HasPrefix(me.Account.ID, "1.2.") {
+		t.Fatalf("/api/me account id %q; alice is %s on the chain", me.Account.ID, alice.ID)
+	}
+
+	// 5. A transfer, confirmed in the real window, lands on the devnet.
+	op, ops := grapheneTransfer(t, ctx, nc, alice, bob, 250000)
+	bobBefore := coreBalance(t, ctx, nc, bob.ID)
+	sent := broadcast(tok.AccessToken, base, ops)
+	confirm := x.window("^Confirm transaction")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(confirm, "pp-4-confirm")
+	x.click(confirm, func() bool {
+		select {
+		case r := <-sent:
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if !strings.Contains(r.body, `"id":"`) {
+				t.Fatalf("broadcast answered %s", r.body)
+			}
+			return true
+		case <-time.After(3 * time.Second):
+			return false
+		}
+	})
+	waitFor(t, "the transfer on bob's balance", func() bool { return coreBalance(t, ctx, nc, bob.ID)-bobBefore == op.Amount.Amount })
+	x.stop()
+}
+
+// coreBalance reads an account's core asset balance from a Graphene node.
+func coreBalance(t *testing.T, ctx context.Context, nc *node.Client, id string) int64 {
+	t.Helper()
+	var bal []struct {
+		Amount  json.Number `json:"amount"`
+		AssetID string      `json:"asset_id"`
+	}
+	if err := nc.API(ctx, "database", "get_account_balances", []any{id, []string{"1.3.0"}}, &bal); err != nil {
+		t.Fatal(err)
+	}
+	if len(bal) != 1 || bal[0].AssetID != "1.3.0" {
+		t.Fatalf("balances of %s: %+v", id, bal)
+	}
+	n, err := bal[0].Amount.Int64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// newXApp builds the binary and prepares to run it on the X display with
+// args, a fresh data directory and pass as the vault passphrase of the
+// command line; it skips the test where that cannot work.
+func newXApp(t *testing.T, pass string, args ...string) *xapp {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts the real app; skipped with -short")
+	}
+	if os.Getenv("DISPLAY") == "" {
+		t.Skip("no X display (make test runs the tests under Xvfb)")
+	}
+	for _, tool := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/deps.sh window installs it)", tool)
+		}
+	}
+	shots, err := filepath.Abs(filepath.Join("artifacts", "screenshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "localsigner")
+	build := exec.Command(goTool(), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// A short path: the admin socket's path must stay under ~100 bytes.
+	data, err := os.MkdirTemp("", "lsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(data) })
+	env := append(os.Environ(), "LOCALSIGNER_DATA_DIR="+data, "LOCALSIGNER_PASSPHRASE="+pass)
+	return &xapp{t: t, bin: bin, args: args, env: env, listen: freeAddr(t), shots: shots, log: filepath.Join(tmp, "app.log")}
+}
+
 // xapp drives the real binary under X.
 type xapp struct {
 	t          *testing.T
 	bin        string
+	args       []string // the app's, besides --listen
 	env        []string
 	listen     string
 	shots      string
@@ -156,7 +358,7 @@ func (x *xapp) start() {
 	if err != nil {
 		x.t.Fatal(err)
 	}
-	x.cmd = exec.Command(x.bin, "--devnet", "--listen", x.listen)
+	x.cmd = exec.Command(x.bin, append(slices.Clone(x.args), "--listen", x.listen)...)
 	x.cmd.Env = x.env
 	x.cmd.Stdout, x.cmd.Stderr = f, f
 	x.started = time.Now()
@@ -218,15 +420,43 @@ func (x *xapp) xdotool(args ...string) string {
 	return string(out)
 }
 
-// cli runs a localsigner command with stdin.
-func (x *xapp) cli(stdin string, args ...string) {
+// cli runs a localsigner command with stdin and returns its standard
+// output.
+func (x *xapp) cli(stdin string, args ...string) string {
 	x.t.Helper()
 	cmd := exec.Command(x.bin, args...)
 	cmd.Env = x.env
 	cmd.Stdin = strings.NewReader(stdin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		x.t.Fatalf("localsigner %s: %v\n%s", strings.Join(args, " "), err, out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		x.t.Fatalf("localsigner %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
 	}
+	return string(out)
+}
+
+// logValue waits for the app's log line with msg and returns its key's
+// value (the log is slog's text format).
+func (x *xapp) logValue(msg, key string) string {
+	x.t.Helper()
+	var value string
+	waitFor(x.t, "log line "+msg, func() bool {
+		b, _ := os.ReadFile(x.log)
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, "msg="+strconv.Quote(msg)) && !strings.Contains(line, "msg="+msg+" ") {
+				continue
+			}
+			for _, f := range strings.Fields(line) {
+				if v, ok := strings.CutPrefix(f, key+"="); ok {
+					value = v
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return value
 }
 
 // approve clicks Approve and returns where the dapp's browser is sent.
@@ -347,4 +577,282 @@ func goTool() string {
 		return p
 	}
 	return "/usr/local/go/bin/go"
+}
+
+// TestPeerplaysDevnetServices runs what `localsigner --devnet --chain
+// peerplays` composes beside the window, without a display: the embedded
+// devnet in its Peerplays dialect, its demo accounts imported into a real
+// vault as the first run imports them, and the node client and dapp server
+// startServices wires for it, on loopback. A dapp (golang.org/x/oauth2)
+// logs in as alice: the server must speak Peerplays (Graphene scopes, an
+// id_token signed by the memo key the chain holds for alice, her 1.2.N
+// account in /api/me), and the transfer it signs must land on the devnet.
+func TestPeerplaysDevnetServices(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	dn, err := startDevnet(log, app.NetworkPeerplays, "127.0.0.1:0", devnet.Config{BlockInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dn.net.Close() })
+	want := dn.net.Chain() // the devnet's own parameters
+	c, nodes, err := networkChain(dn, app.NetworkDevnet, app.DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peerplays, err := chain.Lookup(app.NetworkPeerplays, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != app.NetworkDevnet || c.ID != want.ID || c.Prefix != want.Prefix || c.Family != peerplays.Family || want.Prefix != peerplays.Prefix {
+		t.Fatalf("services chain %+v; the devnet runs %+v", c, want)
+	}
+	if len(dn.demo) == 0 || !slices.Equal(nodes, []string{dn.url}) {
+		t.Fatalf("demo accounts %q, nodes %q (devnet at %s)", dn.demo, nodes, dn.url)
+	}
+
+	// A short path: the admin socket's path must stay under ~100 bytes.
+	dir, err := os.MkdirTemp("", "lsp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: signer.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Lock)
+	if err := v.Init([]byte("peerplays devnet test passphrase")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range dn.demo {
+		if _, err := v.AddMasterPassword(c.Name, name, devnet.DefaultPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	t.Cleanup(cancel)
+	listen := freeAddr(t)
+	var mu sync.Mutex
+	var audited []authz.Event
+	gv := &guiVault{Vault: v}
+	svc, err := startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, func(e authz.Event) {
+		mu.Lock()
+		audited = append(audited, e)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := gv.srv.Load()
+	if cat, ok := svc.Catalog.(authz.OpTable); !ok || !maps.Equal(cat, authz.GrapheneOps) || svc.Nodes == nil || srv == nil {
+		t.Fatalf("services: catalog %v, nodes %v, server %v", svc.Catalog, svc.Nodes, srv)
+	}
+	base := "http://" + listen
+
+	wantPeerplaysScopes(t, base)
+
+	// alice logs in; the approval is answered on the queue the window watches.
+	conf := &oauth2.Config{ClientID: "pp-dapp", RedirectURL: "https://dapp.example/callback",
+		Scopes:   []string{"login", "transfer"},
+		Endpoint: oauth2.Endpoint{AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	redirect := navigate(conf.AuthCodeURL("pp-state", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("account", "alice")))
+	req := pendingRequest(t, srv.Queue(), localapi.KindAuthorize)
+	if req.Chain != c.Name {
+		t.Fatalf("approval request for chain %q", req.Chain)
+	}
+	if err := srv.Queue().Decide(req.ID, localapi.Decision{Approved: true, Account: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	r := <-redirect
+	if r.err != nil || r.loc.Query().Get("code") == "" {
+		t.Fatalf("authorize: %v %v", r.loc, r.err)
+	}
+	tok, err := conf.Exchange(ctx, r.loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The id_token is signed by alice's memo key as the chain has it.
+	nc, err := node.Dial(ctx, []string{dn.url}, node.Options{Chain: want, HealthInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	accts, err := nc.Accounts(ctx, []string{"alice", "bob"})
+	if err != nil || len(accts) != 2 {
+		t.Fatalf("accounts %+v, %v", accts, err)
+	}
+	alice, bob := accts[0], accts[1]
+	memo, err := keys.ParsePublicKey(alice.MemoKey, want.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	claims, _, err := jose.VerifyIDToken(idToken, []keys.PublicKey{memo}, jose.IDCheck{Audience: conf.ClientID, Issuer: base})
+	if err != nil {
+		t.Fatalf("id_token %q: %v", idToken, err)
+	}
+	if claims.Subject != "alice" || claims.Chain != c.Name || claims.KeyRole != "memo" || claims.PublicKey != alice.MemoKey {
+		t.Fatalf("id_token claims %+v; alice's memo key is %s", claims, alice.MemoKey)
+	}
+
+	// /api/me is alice's Graphene account as the node has it.
+	var me struct {
+		Chain   string `json:"chain"`
+		Account struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"account"`
+	}
+	getJSON(t, base+"/api/me", tok.AccessToken, &me)
+	if me.Chain != c.Name || me.Account.Name != "alice" || me.Account.ID != alice.ID || !strings.HasPrefix(alice.ID, "1.2.") {
+		t.Fatalf("/api/me %+v; alice is %s on the chain", me, alice.ID)
+	}
+
+	// A transfer with the fee the node quotes: confirmed, signed, on chain.
+	op, ops := grapheneTransfer(t, ctx, nc, alice, bob, 123456)
+	aliceBefore, _ := dn.net.Balance("alice", want.CoreSymbol)
+	bobBefore, _ := dn.net.Balance("bob", want.CoreSymbol)
+	sent := broadcast(tok.AccessToken, base, ops)
+	confirm := pendingRequest(t, srv.Queue(), localapi.KindTransaction)
+	if confirm.Transaction.Authority != "active" || !strings.Contains(confirm.Transaction.Operations[0].Summary, " "+want.CoreSymbol+" ") {
+		t.Fatalf("confirmation %+v", confirm.Transaction)
+	}
+	if err := srv.Queue().Decide(confirm.ID, localapi.Decision{Approved: true}); err != nil {
+		t.Fatal(err)
+	}
+	res := <-sent
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	var answer struct {
+		Result localapi.BroadcastResult `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(res.body), &answer); err != nil || answer.Result.ID == "" {
+		t.Fatalf("broadcast answered %s (%v)", res.body, err)
+	}
+	waitFor(t, "the transfer in a block", func() bool { return len(dn.net.TransactionBlocks(answer.Result.ID)) > 0 })
+	aliceAfter, _ := dn.net.Balance("alice", want.CoreSymbol)
+	bobAfter, _ := dn.net.Balance("bob", want.CoreSymbol)
+	if bobAfter-bobBefore != op.Amount.Amount || aliceBefore-aliceAfter != op.Amount.Amount+op.Fee.Amount {
+		t.Fatalf("balances: alice %d → %d, bob %d → %d; sent %d with fee %d",
+			aliceBefore, aliceAfter, bobBefore, bobAfter, op.Amount.Amount, op.Fee.Amount)
+	}
+	waitFor(t, "the broadcast in the audit log the window shows", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.ContainsFunc(audited, func(e authz.Event) bool { return strings.Contains(e.TxID, answer.Result.ID) })
+	})
+}
+
+// wantPeerplaysScopes checks that the server at base offers Peerplays's
+// operations as scopes (its RFC 8414 metadata), and none of Hive's.
+func wantPeerplaysScopes(t *testing.T, base string) {
+	t.Helper()
+	var meta struct {
+		Scopes []string `json:"scopes_supported"`
+	}
+	getJSON(t, base+"/.well-known/oauth-authorization-server", "", &meta)
+	for op := range authz.GrapheneOps {
+		if !slices.Contains(meta.Scopes, op) {
+			t.Errorf("scopes_supported %q lacks Peerplays's %s", meta.Scopes, op)
+		}
+	}
+	for op := range authz.HiveOps {
+		if _, pp := authz.GrapheneOps[op]; !pp && slices.Contains(meta.Scopes, op) {
+			t.Errorf("scopes_supported offers Hive's %s", op)
+		}
+	}
+}
+
+// pendingRequest waits for the one request of kind on the queue.
+func pendingRequest(t *testing.T, q *localapi.Queue, kind string) localapi.ApprovalRequest {
+	t.Helper()
+	var got localapi.ApprovalRequest
+	waitFor(t, "a "+kind+" request", func() bool {
+		for _, r := range q.Pending() {
+			if r.Kind == kind {
+				got = r
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// waitFor polls cond for up to 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 30 s", what)
+		}
+	}
+}
+
+// getJSON GETs url (with a bearer token if given) and decodes the answer.
+func getJSON(t *testing.T, url, token string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, b)
+	}
+}
+
+// grapheneTransfer makes a transfer of amount core units between two
+// Graphene accounts, with the fee the node quotes, and returns it with its
+// operations list for /api/broadcast.
+func grapheneTransfer(t *testing.T, ctx context.Context, nc *node.Client, from, to node.Account, amount int64) (*tx.PeerplaysTransfer, string) {
+	t.Helper()
+	fromID, err := tx.ParseObjectID(from.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toID, err := tx.ParseObjectID(to.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := tx.NewObjectID(tx.AssetObject, 0)
+	op := &tx.PeerplaysTransfer{Fee: tx.GrapheneAsset{AssetID: core}, From: fromID, To: toID,
+		Amount: tx.GrapheneAsset{Amount: amount, AssetID: core}}
+	js, err := tx.MarshalOperationJSON(nc.Chain(), op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fees []struct {
+		Amount  int64  `json:"amount"`
+		AssetID string `json:"asset_id"`
+	}
+	if err := nc.API(ctx, "database", "get_required_fees", []any{[]json.RawMessage{js}, core.String()}, &fees); err != nil {
+		t.Fatal(err)
+	}
+	if len(fees) != 1 || fees[0].AssetID != core.String() {
+		t.Fatalf("fees %+v", fees)
+	}
+	op.Fee.Amount = fees[0].Amount
+	if js, err = tx.MarshalOperationJSON(nc.Chain(), op); err != nil {
+		t.Fatal(err)
+	}
+	return op, "[" + string(js) + "]"
 }

@@ -43,6 +43,11 @@ type Options struct {
 	// Listen is the dapp server's address as given on the command line;
 	// empty means the settings' or the default.
 	Listen string
+	// DevnetDialect says which chain the devnet (Network NetworkDevnet)
+	// imitates: NetworkHive (also when empty) or NetworkPeerplays, whose
+	// accounts have no posting authority. Keys are filed under
+	// NetworkDevnet either way.
+	DevnetDialect string
 	// DemoAccounts and DemoPassword are offered as a one-click import on
 	// the devnet (alice, bob and carol, whose keys derive from a public
 	// password). Empty: no demo import.
@@ -222,7 +227,7 @@ func networkText(network string) string {
 // refresh shows the screen that fits the vault's state: first run while
 // there is no vault, unlock while it is locked, the tabs otherwise.
 func (u *UI) refresh() {
-	u.badge.SetText(networkText(u.network()))
+	u.badge.SetText(u.networkLabel(u.network()))
 	if u.network() == NetworkDevnet {
 		u.badge.Importance = widget.WarningImportance
 	} else {

@@ -232,7 +232,7 @@ var spendScopes = map[string]bool{"transfer": true, "recurrent_transfer": true, 
 // allows, and sets the limit.
 func (v *appsView) askAllowance(g authz.Grant) {
 	assets := []string{"HIVE", "HBD"}
-	if v.u.network() == NetworkPeerplays {
+	if v.u.peerplays(v.u.network()) {
 		assets = []string{"PPY"}
 	}
 	asset := widget.NewSelect(assets, nil)

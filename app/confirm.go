@@ -98,7 +98,7 @@ func (cw *confirmWindow) build() {
 		s.Importance = widget.WarningImportance
 		facts.Add(s)
 	}
-	facts.Add(widget.NewLabel("Fee: " + feeNote(req.Chain)))
+	facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
 	if t.Reason != "" {
 		r := widget.NewLabel("Why you are asked: " + clean(t.Reason, 200))
 		r.Wrapping = fyne.TextWrapWord
@@ -163,9 +163,11 @@ func (cw *confirmWindow) build() {
 		container.NewVScroll(content)))
 }
 
-// feeNote says what signing costs on a chain, where it is known.
-func feeNote(chainName string) string {
-	if c, err := chain.Lookup(chainName, ""); err == nil && c.Family == chain.Hive {
+// feeNote says what signing costs on a chain, where it is known: nothing
+// on Hive (resource credits), the fee each operation names on Peerplays,
+// including the devnet in its Peerplays dialect.
+func (u *UI) feeNote(chainName string) string {
+	if c, err := chain.Lookup(chainName, ""); err == nil && c.Family == chain.Hive && !u.peerplays(chainName) {
 		return "none (Hive uses resource credits, which recharge)"
 	}
 	return "as shown in each operation"

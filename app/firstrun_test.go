@@ -1,13 +1,20 @@
 package app
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"localsigner/signer/chain"
+	"localsigner/signer/devnet"
+	"localsigner/signer/node"
 )
 
 func TestFirstRunDevnet(t *testing.T) {
@@ -65,6 +72,106 @@ func TestFirstRunDevnet(t *testing.T) {
 	}
 	wantText(t, u.win.Content(), "@alice")
 	wantText(t, u.win.Content(), "devnet (local test chain)")
+}
+
+// TestFirstRunPeerplaysDevnet is the first run of `localsigner --devnet
+// --chain peerplays`: the demo accounts it imports must hold the keys a real
+// devnet in its Peerplays dialect has for them (PPY keys, accounts 1.2.N,
+// read through the node client), filed under the devnet, and the forms must
+// speak Peerplays (no posting key to paste).
+func TestFirstRunPeerplaysDevnet(t *testing.T) {
+	d, err := devnet.New(devnet.Config{Family: chain.Graphene, BlockInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	fe, err := d.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pp := d.Chain()
+	nc, err := node.Dial(ctx, []string{fe.URL()}, node.Options{Chain: pp, HealthInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	g, err := devnet.DefaultGenesis(pp.Family, pp.Prefix, devnet.DefaultPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demo []string
+	for _, a := range g.Accounts {
+		demo = append(demo, a.Name)
+	}
+
+	v, dir := newVault(t, false)
+	a := test.NewTempApp(t)
+	var chosen string
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet, DevnetDialect: NetworkPeerplays,
+		DemoAccounts: demo, DemoPassword: devnet.DefaultPassword, OnNetworkChosen: func(n string) { chosen = n }})
+	w := u.win.Content()
+	wantText(t, w, "Peerplays devnet (local test chain)")
+	test.Type(entry(t, w, "New passphrase"), testPassphrase)
+	test.Type(entry(t, w, "The same passphrase again"), testPassphrase)
+	test.Tap(button(t, w, "Create the vault"))
+	if chosen != NetworkDevnet {
+		t.Fatalf("OnNetworkChosen got %q, want the devnet the keys are filed under", chosen)
+	}
+	wantText(t, w, "Account on Peerplays devnet")
+	f := u.first.keys
+	f.mode.SetSelected(modeWIF)
+	if _, ok := f.wifs["posting"]; ok {
+		t.Error("the Peerplays devnet's import asks for a posting key")
+	}
+	test.Tap(button(t, w, "Import the demo accounts"))
+	if f.status.Importance != widget.SuccessImportance {
+		t.Fatalf("demo import: %q", f.status.Text)
+	}
+
+	accts, err := nc.Accounts(ctx, demo)
+	if err != nil || len(accts) != len(demo) {
+		t.Fatalf("the devnet's accounts %v: %+v, %v", demo, accts, err)
+	}
+	onChain := map[string]map[string][]string{} // account → role → keys as the node shows them
+	for _, acct := range accts {
+		if !strings.HasPrefix(acct.ID, "1.2.") || acct.Posting != nil {
+			t.Fatalf("%s is not a Graphene account: %+v", acct.Name, acct)
+		}
+		roles := map[string][]string{"memo": {acct.MemoKey}}
+		for _, ka := range acct.Owner.KeyAuths {
+			roles["owner"] = append(roles["owner"], ka.Name)
+		}
+		for _, ka := range acct.Active.KeyAuths {
+			roles["active"] = append(roles["active"], ka.Name)
+		}
+		onChain[acct.Name] = roles
+	}
+	ks, err := v.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	matched := map[string]int{}
+	for _, k := range ks {
+		if k.Chain != NetworkDevnet {
+			t.Errorf("%s/%s/%s: filed under %q, want %q", k.Chain, k.Account, k.Role, k.Chain, NetworkDevnet)
+		}
+		if k.Role == "posting" {
+			continue // derived from the master password too; Peerplays has no posting authority to hold it
+		}
+		if pub := k.PublicKey.Format(pp.Prefix); !slices.Contains(onChain[k.Account][k.Role], pub) {
+			t.Errorf("%s %s key %s is not on the chain (%q)", k.Account, k.Role, pub, onChain[k.Account][k.Role])
+		}
+		matched[k.Account]++
+	}
+	for _, name := range demo {
+		if matched[name] != 3 {
+			t.Errorf("%s: %d of owner, active and memo imported", name, matched[name])
+		}
+	}
+	test.Tap(button(t, w, "Done"))
+	wantText(t, u.win.Content(), "Peerplays devnet (local test chain)")
 }
 
 func TestFirstRunPicksNetworkAndImportsWIF(t *testing.T) {

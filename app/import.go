@@ -53,14 +53,18 @@ func newImportForm(u *UI, chain string, onAdded func([]signer.KeyInfo)) *importF
 	f.account.SetPlaceHolder("account name, e.g. alice")
 	f.master = widget.NewPasswordEntry()
 	f.master.SetPlaceHolder("master password")
-	masterNote := widget.NewLabel("The master password gives all four keys, including the owner key that controls the account. Dapps never get the owner key; to keep it off this computer, import the posting and active keys instead.")
+	instead := "the posting and active keys"
+	if u.peerplays(chain) {
+		instead = "the active and memo keys"
+	}
+	masterNote := widget.NewLabel("The master password gives all four keys, including the owner key that controls the account. Dapps never get the owner key; to keep it off this computer, import " + instead + " instead.")
 	masterNote.Wrapping = fyne.TextWrapWord
 	masterNote.SizeName = theme.SizeNameCaptionText
 	masterBox := container.NewVBox(widget.NewForm(widget.NewFormItem("Master password", f.master)), masterNote)
 
 	wifForm := widget.NewForm()
 	for _, r := range roles {
-		if r == "posting" && chain == NetworkPeerplays {
+		if r == "posting" && u.peerplays(chain) {
 			continue // Peerplays accounts have no posting authority
 		}
 		e := widget.NewPasswordEntry()
@@ -89,7 +93,7 @@ func newImportForm(u *UI, chain string, onAdded func([]signer.KeyInfo)) *importF
 	f.addBtn.Importance = widget.HighImportance
 
 	box := container.NewVBox(
-		widget.NewForm(widget.NewFormItem("Account on "+networkText(chain), f.account)),
+		widget.NewForm(widget.NewFormItem("Account on "+u.networkLabel(chain), f.account)),
 		f.mode, masterBox, wifBox,
 		container.NewBorder(nil, nil, nil, f.addBtn, f.status),
 	)

@@ -25,7 +25,10 @@ const (
 
 // GUIOptions are what the command line passes to the desktop app.
 type GUIOptions struct {
-	Devnet  bool
+	Devnet bool
+	// Chain is the devnet's dialect with Devnet: "hive" (also when empty)
+	// or "peerplays".
+	Chain   string
 	Listen  string
 	DataDir string
 }
@@ -140,13 +143,20 @@ func usage(w io.Writer) {
 }
 
 func runGUI(env Env, args []string) error {
-	fs := newFlagSet(env, "localsigner", "[--devnet] [--listen ADDR] [--data-dir DIR]")
+	fs := newFlagSet(env, "localsigner", "[--devnet [--chain hive|peerplays]] [--listen ADDR] [--data-dir DIR]")
 	var o GUIOptions
 	fs.BoolVar(&o.Devnet, "devnet", false, "run on the embedded devnet instead of a public chain")
+	fs.StringVar(&o.Chain, "chain", "", "with --devnet: the chain the devnet imitates, hive (default) or peerplays")
 	fs.StringVar(&o.Listen, "listen", "", "address of the local dapp server (default 127.0.0.1:7777)")
 	fs.StringVar(&o.DataDir, "data-dir", "", "data directory (default $LOCALSIGNER_DATA_DIR, else the OS config dir)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	switch {
+	case o.Chain != "" && o.Chain != "hive" && o.Chain != "peerplays":
+		return fmt.Errorf("%w: --chain %q: want hive or peerplays", errUsage, o.Chain)
+	case o.Chain != "" && !o.Devnet:
+		return fmt.Errorf("%w: --chain applies to the embedded devnet only: add --devnet (otherwise the first run asks for the network, and Settings changes it)", errUsage)
 	}
 	if env.GUI == nil {
 		return errors.New("this build has no desktop app; see 'localsigner help' for commands")

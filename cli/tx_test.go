@@ -213,7 +213,26 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	var got GUIOptions
 	code := Main([]string{"--devnet", "--listen", "127.0.0.1:9999"}, Env{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, GUI: func(o GUIOptions) error { got = o; return nil }})
-	if code != 0 || !got.Devnet || got.Listen != "127.0.0.1:9999" {
+	if code != 0 || !got.Devnet || got.Listen != "127.0.0.1:9999" || got.Chain != "" {
 		t.Fatalf("GUI options: %d %+v", code, got)
+	}
+	// --chain picks the devnet's dialect, and only the devnet's.
+	for _, c := range []struct {
+		args  []string
+		code  int
+		chain string
+	}{
+		{[]string{"--devnet", "--chain", "peerplays"}, 0, "peerplays"},
+		{[]string{"--chain=hive", "--devnet"}, 0, "hive"},
+		{[]string{"--devnet", "--chain", "steem"}, 2, ""},
+		{[]string{"--devnet", "--chain"}, 2, ""},
+		{[]string{"--chain", "peerplays"}, 2, ""},
+	} {
+		got = GUIOptions{}
+		var errOut bytes.Buffer
+		code := Main(c.args, Env{Stdout: &bytes.Buffer{}, Stderr: &errOut, GUI: func(o GUIOptions) error { got = o; return nil }})
+		if code != c.code || got.Chain != c.chain {
+			t.Fatalf("%q: exit %d, chain %q; want %d, %q (%s)", c.args, code, got.Chain, c.code, c.chain, errOut.String())
+		}
 	}
 }
