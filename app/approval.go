@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/app/internal/ontop"
 	"localsigner/localapi"
 	"localsigner/localapi/authz"
 	"localsigner/signer"
@@ -97,7 +98,8 @@ type approvalWindow struct {
 	body     *fyne.Container
 }
 
-// openApproval shows the window for req, raised and with Deny focused.
+// openApproval shows the window for req, kept above the others where the
+// window manager allows it (X11), raised, and with Deny focused.
 func (u *UI) openApproval(req localapi.ApprovalRequest) *approvalWindow {
 	aw := &approvalWindow{prompt: prompt{u: u, req: req}, checks: make(map[string]*widget.Check)}
 	aw.forget = func() { delete(u.approvals, req.ID) }
@@ -116,6 +118,7 @@ func (u *UI) openApproval(req localapi.ApprovalRequest) *approvalWindow {
 	aw.w.Resize(fyne.NewSize(560, 660))
 	aw.w.CenterOnScreen()
 	aw.w.Show()
+	ontop.KeepAbove(aw.w)
 	aw.w.RequestFocus()
 	aw.w.Canvas().Focus(aw.deny)
 	aw.guard.arm(u.h.now())

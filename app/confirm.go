@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/app/internal/ontop"
 	"localsigner/localapi"
 	"localsigner/signer/chain"
 )
@@ -39,7 +40,8 @@ type confirmWindow struct {
 	deny        *defaultButton
 }
 
-// openConfirm shows the window for req, raised and with Deny focused.
+// openConfirm shows the window for req, kept above the others where the
+// window manager allows it (X11), raised, and with Deny focused.
 func (u *UI) openConfirm(req localapi.ApprovalRequest) *confirmWindow {
 	cw := &confirmWindow{prompt: prompt{u: u, req: req}}
 	cw.forget = func() { delete(u.confirms, req.ID) }
@@ -53,6 +55,7 @@ func (u *UI) openConfirm(req localapi.ApprovalRequest) *confirmWindow {
 	cw.w.Resize(fyne.NewSize(580, 540))
 	cw.w.CenterOnScreen()
 	cw.w.Show()
+	ontop.KeepAbove(cw.w)
 	cw.w.RequestFocus()
 	cw.w.Canvas().Focus(cw.deny)
 	cw.guard.arm(u.h.now())
