@@ -15,7 +15,9 @@ GO ?= go
 # Package groups of scripts/deps.sh that each target needs.
 RUN_DEPS := build
 # browser: the end-to-end tests (e2e/) drive Debian's chromium.
-TEST_DEPS := build window browser node
+# keychain: the vault's Secret Service tests start their own gnome-keyring on a
+# private session bus (they skip without it).
+TEST_DEPS := build window browser node keychain
 # Groups `make deps` installs: everything any target needs.
 DEPS ?= $(sort $(RUN_DEPS) $(TEST_DEPS))
 

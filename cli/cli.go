@@ -61,6 +61,7 @@ var commands = map[string]command{
 	"init":    {"create the key vault", runInit},
 	"keys":    {"vault keys: add, ls, rm", runKeys},
 	"passwd":  {"change the vault passphrase", runPasswd},
+	"backend": {"show or change where the vault keeps the keys: file or keychain", runBackend},
 	"tx":      {"offline transactions: digest, sign", runTx},
 	"devnet":  {"run the local development chain (Hive or Peerplays dialect)", runDevnet},
 	"version": {"print the version", runVersion},

@@ -7,6 +7,8 @@
 #   browser  headless Chromium for the dapp (OAuth) flows in a real browser
 #   node     Node.js and npm, for tests that drive the peers' own JS libraries
 #            (skipped when node and npm are already on PATH, e.g. a newer Node)
+#   keychain a Secret Service (gnome-keyring) and dbus-run-session, for the tests
+#            that move the vault into a real OS keychain on a private session bus
 #
 # It runs `apt-get update` once, and only when something is missing, installs without
 # recommends, uses sudo when not root, and never downloads a Go toolchain: it only checks
@@ -17,11 +19,19 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 declare -A GROUPS_PKGS=(
 	[build]="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
-	[window]="xvfb xauth xdotool imagemagick"
+	# openbox: a real EWMH window manager, for the test that the prompt windows
+	# are kept above the others; xprop (x11-utils) reads what it recorded.
+	[window]="xvfb xauth xdotool imagemagick openbox x11-utils"
 	# fonts-liberation is only a Recommends of chromium, and we install without recommends:
 	# without any font, pages render with empty boxes in screenshots.
 	[browser]="chromium fonts-liberation"
 	[node]="nodejs npm"
+	# The vault's keychain tests start gnome-keyring on a private bus with
+	# dbus-run-session (dbus-daemon). dbus-user-session is named so that apt never
+	# picks dbus-x11 for gnome-keyring's session bus: with dbus-launch on PATH, the
+	# D-Bus library under keyring starts a new, never-ending dbus-daemon in every
+	# process that finds no session bus.
+	[keychain]="dbus-daemon dbus-user-session gnome-keyring"
 )
 
 groups=("$@")

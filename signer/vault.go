@@ -24,7 +24,16 @@ var (
 	ErrInvalidAccount     = vault.ErrInvalidAccount     // the account name breaks Hive's rules
 	ErrInvalidRole        = vault.ErrInvalidRole        // not owner, active, posting or memo
 	ErrUnknownChain       = vault.ErrUnknownChain       // not a chain the vault keeps keys for
-	ErrBackendMismatch    = vault.ErrBackendMismatch    // opened with another backend than Init recorded
+	ErrBackendMismatch    = vault.ErrBackendMismatch    // opened with another backend than the vault uses
+	// ErrKeychainUnavailable: the OS keychain cannot be reached (on Linux,
+	// no Secret Service on the session bus) or refuses to store items.
+	ErrKeychainUnavailable = vault.ErrKeychainUnavailable
+	// ErrCopyMismatch: a moved key did not read back from the new backend
+	// as written; the vault stayed where it was.
+	ErrCopyMismatch = vault.ErrCopyMismatch
+	// ErrOldCopyRemains: a move is done but the old copy is not deleted yet
+	// (the next OpenVault or move deletes it).
+	ErrOldCopyRemains = vault.ErrOldCopyRemains
 )
 
 // CorruptError names a vault file (or keychain item) that cannot be read;
@@ -95,6 +104,7 @@ func OpenVault(dataDir string, opts VaultOptions) (*Vault, error) {
 func VaultChains() []string { return slices.Clone(vault.Chains) }
 
 // Backend reports where the vault stores its items: "file" or "keychain".
+// MoveToBackend changes it.
 func (v *Vault) Backend() string { return string(v.v.Backend()) }
 
 // Exists reports whether the vault has been initialized.
@@ -131,6 +141,29 @@ func (v *Vault) Damaged() []error { return v.v.Damaged() }
 // both slices.
 func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 	return v.v.ChangePassphrase(oldPass, newPass)
+}
+
+// MoveToBackend moves every key to backend (VaultBackendFile or
+// VaultBackendKeychain), so the user can change where the keys are kept
+// after creating the vault. It needs the passphrase even when the vault is
+// unlocked, and a wrong one counts toward the backoff like a failed Unlock;
+// the passphrase, the keys and the locked or unlocked state do not change.
+// Moving to the backend in use does nothing.
+//
+// The move is crash-safe: the keys are copied, read back and checked in
+// the new backend, then one atomic switch makes it the vault's, and only
+// then is the old copy deleted; after a crash the next OpenVault finishes or
+// undoes it, so the keys are never in neither place. Errors callers branch
+// on: ErrWrongPassphrase, ErrKeychainUnavailable, ErrCopyMismatch (the vault
+// stayed where it was) and ErrOldCopyRemains (the move is done).
+//
+// progress, if not nil, is called on the caller's goroutine with the items
+// done and the total (each is counted when written and when read back); it
+// must not call the vault. It may take seconds with the OS keychain, so
+// callers with a UI run it off their UI goroutine. The caller owns
+// passphrase.
+func (v *Vault) MoveToBackend(backend string, passphrase []byte, progress func(done, total int)) error {
+	return v.v.MoveTo(vault.Backend(backend), passphrase, progress)
 }
 
 // AddWIF stores a WIF private key for one role of an account, replacing the

@@ -81,3 +81,41 @@ func TestVaultFacade(t *testing.T) {
 		t.Fatal("unknown backend accepted")
 	}
 }
+
+// TestVaultMoveToBackendRefusals covers what the facade can check without
+// an OS keychain (the moves themselves are tested in the internal vault
+// package, against a keychain stand-in and a real Secret Service): moving
+// where the vault is does nothing, and a wrong passphrase or an unknown
+// backend moves nothing.
+func TestVaultMoveToBackendRefusals(t *testing.T) {
+	v, err := OpenVault(t.TempDir(), VaultOptions{KDF: KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Lock()
+	if err := v.Init([]byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, backend, pass string
+		want                error
+	}{
+		{"same backend", VaultBackendFile, "not even checked", nil},
+		{"wrong passphrase", VaultBackendKeychain, "wrong", ErrWrongPassphrase},
+		{"empty passphrase", VaultBackendKeychain, "", ErrEmptyPassphrase},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			progressed := false
+			err := v.MoveToBackend(tc.backend, []byte(tc.pass), func(int, int) { progressed = true })
+			if !errors.Is(err, tc.want) || tc.want == nil && err != nil {
+				t.Fatalf("MoveToBackend: %v, want %v", err, tc.want)
+			}
+			if progressed || v.Backend() != VaultBackendFile {
+				t.Fatalf("moved: progress %v, backend %s", progressed, v.Backend())
+			}
+		})
+	}
+	if err := v.MoveToBackend("floppy", []byte("pw"), nil); err == nil {
+		t.Fatal("unknown backend accepted")
+	}
+}

@@ -20,6 +20,19 @@ var (
 	ErrInvalidRole        = errors.New("invalid role")
 	ErrUnknownChain       = errors.New("unknown chain")
 	ErrBackendMismatch    = errors.New("vault was created with another backend")
+	// ErrKeychainUnavailable: the OS keychain cannot be reached or refuses
+	// to store items (on Linux: no Secret Service on the session bus, or a
+	// locked keyring whose unlock prompt cannot be shown). Callers offer
+	// the file backend instead.
+	ErrKeychainUnavailable = errors.New("the OS keychain is not available")
+	// ErrCopyMismatch: a moved item did not read back from the new backend
+	// as it was written; the move stopped before switching, so the vault
+	// still uses the old backend, complete.
+	ErrCopyMismatch = errors.New("the copy in the new backend does not read back as written")
+	// ErrOldCopyRemains: a move between backends is done (the vault uses
+	// the new one) but its old copy could not be deleted yet; the next Open
+	// or move deletes it.
+	ErrOldCopyRemains = errors.New("the keys were moved, but their old copy could not be deleted yet")
 )
 
 // CorruptError names an item whose bytes cannot be read as vault data. The

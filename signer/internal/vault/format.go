@@ -19,12 +19,20 @@ import (
 // directory 0700):
 //
 //	backend              "file" or "keychain" and a newline, written by Init
+//	                     and rewritten after a move; what counts once current
+//	                     names a backend
 //	backoff              wrong-passphrase counter (backoff.go)
 //	lock                 empty; every operation locks it against other
 //	                     processes (lockDir)
-//	current              "gen-<16 hex digits>" and a newline: names the live
-//	                     generation; replaced only by temporary file, fsync,
-//	                     rename and directory fsync
+//	current              "gen-<16 hex digits>", a space, "file" or "keychain",
+//	                     and a newline: names the live generation and the
+//	                     backend holding it (files written before moves
+//	                     existed lack the backend); replaced only by temporary
+//	                     file, fsync, rename and directory fsync
+//	move                 only during a move between backends (MoveTo):
+//	                     "BACKEND GEN BACKEND GEN" and a newline, the
+//	                     generation moved from and the one moved to ("legacy"
+//	                     for the legacy generation)
 //	gen-<16 hex digits>/ one generation (file backend):
 //	    items/           keyring file backend, one file per item: the header
 //	                     and one per key record
@@ -47,6 +55,11 @@ import (
 // Adding or removing a key writes or deletes one item of the live generation,
 // atomically. Changing the passphrase writes a whole new generation, then
 // switches current to it, then deletes the old one (see ChangePassphrase).
+// Moving to the other backend copies the live generation's items, unchanged,
+// into a new generation there, then switches current (generation and
+// backend at once), then deletes the old one (see MoveTo); the move file
+// names both until then, so that garbage is always deleted from the backend
+// that holds it.
 //
 // Legacy layout. Vaults made before generations (unreleased builds) have no
 // current file and keep items in vault/items and vault/staging, or in

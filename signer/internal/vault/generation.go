@@ -58,26 +58,31 @@ func isGenName(s string) bool {
 	return true
 }
 
-// readCurrent returns the generation the current file names. The error
+// readCurrent returns the generation the current file names and the
+// backend holding it. The backend is "" in a file written before vaults
+// could move between backends: the backend file tells it then. The error
 // wraps fs.ErrNotExist if there is no such file, and is a *CorruptError if
 // the file does not name a generation.
-func readCurrent(dir string) (string, error) {
+func readCurrent(dir string) (string, Backend, error) {
 	p := filepath.Join(dir, currentFile)
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	name, ok := strings.CutSuffix(string(b), "\n")
-	if !ok || !isGenName(name) {
-		return "", &CorruptError{Path: p, Err: errors.New(`does not name a generation (want "gen-<16 hex digits>" and a newline)`)}
+	line, ok := strings.CutSuffix(string(b), "\n")
+	name, backend, hasBackend := strings.Cut(line, " ")
+	if !ok || !isGenName(name) || hasBackend && !validBackend(Backend(backend)) {
+		return "", "", &CorruptError{Path: p, Err: errors.New(`does not name a generation (want "gen-<16 hex digits>", a space, "file" or "keychain", and a newline)`)}
 	}
-	return name, nil
+	return name, Backend(backend), nil
 }
 
-// writeCurrent makes gen the live generation, atomically and durably:
-// temporary file, fsync, rename over current, fsync of the directory.
-func writeCurrent(dir, gen string) error {
-	return writeFileAtomic(dir, currentFile, []byte(gen+"\n"))
+// writeCurrent makes gen, held by backend b, the live generation,
+// atomically and durably: temporary file, fsync, rename over current, fsync
+// of the directory. Naming the backend in the same file is what lets a move
+// between backends switch both with one rename.
+func writeCurrent(dir, gen string, b Backend) error {
+	return writeFileAtomic(dir, currentFile, []byte(gen+" "+string(b)+"\n"))
 }
 
 // layout is where a backend keeps its generations.
@@ -216,7 +221,9 @@ func openKeychainLayout(dir string) (*keychainLayout, error) {
 		KeychainSynchronizable: false,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open OS keychain (%s): %w", b, err)
+		// keyring reports a missing Secret Service (no session bus, or
+		// nothing serving org.freedesktop.secrets on it) only here.
+		return nil, fmt.Errorf("open the OS keychain (%s): %w: %w", b, ErrKeychainUnavailable, err)
 	}
 	return &keychainLayout{dir: dir, ring: ring, backend: b}, nil
 }

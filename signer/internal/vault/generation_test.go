@@ -37,8 +37,8 @@ func TestChangePassphraseReplacesDataKey(t *testing.T) {
 	if gens := genDirs(t, dir); len(gens) != 1 || gens[0] != v.live {
 		t.Fatalf("generations on disk %v, want only %s", gens, v.live)
 	}
-	if cur, err := readCurrent(filepath.Join(dir, "vault")); err != nil || cur != v.live {
-		t.Fatalf("current = %q, %v", cur, err)
+	if cur, b, err := readCurrent(filepath.Join(dir, "vault")); err != nil || cur != v.live || b != BackendFile {
+		t.Fatalf("current = %q %q, %v", cur, b, err)
 	}
 
 	// What someone who copied the old header and learned passA holds.

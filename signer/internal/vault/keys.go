@@ -81,9 +81,10 @@ func (v *Vault) AddMasterPassword(chain, account, password string) ([]KeyInfo, e
 }
 
 // errChangedElsewhere is returned by a write to an unlocked vault whose
-// passphrase (and so data key and generation) another process changed since
-// the unlock; the vault locks itself.
-var errChangedElsewhere = fmt.Errorf("%w: its passphrase was changed meanwhile, by another process; unlock again", ErrLocked)
+// generation another process replaced since the unlock, by changing the
+// passphrase (and so the data key) or moving the vault to another backend;
+// the vault locks itself.
+var errChangedElsewhere = fmt.Errorf("%w: its passphrase or backend was changed meanwhile, by another process; unlock again", ErrLocked)
 
 // beginWrite prepares a change of the live generation's records: it takes
 // opMu, the directory lock and mu, in that order, and checks that the vault

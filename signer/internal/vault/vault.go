@@ -15,6 +15,10 @@
 // names the live generation, then deletes the old generation. A crash at any
 // moment leaves a vault that the old or the new passphrase opens, with every
 // key, and after the switch nothing on disk opens with the old passphrase.
+//
+// Moving between the file backend and the OS keychain (move.go) works the
+// same way across backends: a checked copy, one atomic switch of the file
+// that names the live generation and its backend, then deletion.
 package vault
 
 import (
@@ -31,6 +35,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/keyring"
+
 	"localsigner/signer/internal/privkey"
 )
 
@@ -38,8 +44,9 @@ import (
 type Backend string
 
 // Backends. The file backend is the default; the OS keychain is opt-in. The
-// choice is recorded in the data directory at Init, and opening with a
-// different explicit choice fails rather than silently using another store.
+// choice is recorded in the data directory at Init and changed only by
+// MoveTo; opening with a different explicit choice fails rather than
+// silently using another store.
 const (
 	BackendFile     Backend = "file"
 	BackendKeychain Backend = "keychain"
@@ -57,17 +64,20 @@ type Options struct {
 	// DefaultKDF; tests lower it here, and only here, to stay fast. Unlock
 	// always uses the parameters stored in the header.
 	KDF KDFParams
+
+	// keychain, if set (tests only), stands in for the OS keychain: the
+	// keychain backend stores its items there.
+	keychain keyring.Keyring
 }
 
 // Vault is an encrypted key store. It is safe for concurrent use. Keys are
 // decrypted into memory on Unlock and wiped on Lock.
 type Vault struct {
 	dir      string // <data dir>/vault
-	backend  Backend
-	layout   layout
 	kdf      KDFParams
 	autoLock time.Duration
 	bo       backoff
+	keychain keyring.Keyring // Options.keychain
 
 	// opMu serializes the operations that write the store or read it whole
 	// (Open's tidying, Exists, Init, Unlock, ChangePassphrase, adding and
@@ -77,13 +87,18 @@ type Vault struct {
 	// other processes. Sign and the other readers take only mu. Lock order:
 	// opMu, the directory lock, mu.
 	opMu sync.Mutex
-	// Guarded by opMu: the live generation as resolve last found it.
-	live  string
-	store store // nil until resolved
-	// hook, if set (tests only), runs after each step of Init and
-	// ChangePassphrase, and of every put into a file store the vault opens,
-	// with the step's name; an error stops the operation there, as a crash
-	// would, leaving the disk as it is.
+	// Guarded by opMu: the live generation as resolve last found it, and
+	// the layout of its backend. backend is also guarded by mu, so that
+	// Backend may read it under mu alone.
+	live    string
+	store   store // nil until resolved
+	backend Backend
+	layout  layout
+	layouts map[Backend]layout // opened so far, by layoutFor
+	// hook, if set (tests only), runs after each step of Init,
+	// ChangePassphrase and MoveTo, and of every put into a file store the
+	// vault opens, with the step's name; an error stops the operation
+	// there, as a crash would, leaving the disk as it is.
 	hook func(step string) error
 
 	mu      sync.RWMutex // guards the unlocked state below
@@ -132,15 +147,10 @@ func Open(dataDir string, opts Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{dir: dir, backend: backend, kdf: kdf, autoLock: opts.AutoLock, epoch: time.Now()}
+	v := &Vault{dir: dir, backend: backend, kdf: kdf, autoLock: opts.AutoLock, epoch: time.Now(),
+		keychain: opts.keychain, layouts: map[Backend]layout{}}
 	v.bo = backoff{dir: dir, now: time.Now}
-	switch backend {
-	case BackendFile:
-		v.layout = &fileLayout{dir: dir}
-	case BackendKeychain:
-		v.layout, err = openKeychainLayout(dir)
-	}
-	if err != nil {
+	if v.layout, err = v.layoutFor(backend); err != nil {
 		return nil, err
 	}
 	if err := v.tidy(); err != nil {
@@ -150,10 +160,11 @@ func Open(dataDir string, opts Options) (*Vault, error) {
 }
 
 // tidy opens the live generation, which enforces its modes and clears stale
-// staging files, and removes every other generation (see collect). Without a
-// current file there is nothing it may remove, and it leaves the vault (none
-// yet, or a legacy one) to be resolved by the first operation. A vault that
-// is unreadable is left for Exists and Unlock to report.
+// staging files, and removes every other generation (see collect), which
+// also finishes an interrupted move between backends (see settleMove).
+// Without a current file there is nothing it may remove, and it leaves the
+// vault (none yet, or a legacy one) to be resolved by the first operation. A
+// vault that is unreadable is left for Exists and Unlock to report.
 func (v *Vault) tidy() error {
 	if _, err := os.Lstat(v.currentPath()); err != nil {
 		return nil
@@ -174,20 +185,28 @@ func (v *Vault) tidy() error {
 		return err
 	}
 	v.collect(false)
+	v.syncBackendFile()
 	return nil
 }
 
 // resolve finds the live generation, the one the current file names, and
-// makes v.store its store. Without a current file, a legacy vault (one
-// from before generations) is live if it has a header; otherwise there is no
-// vault: ErrNotInitialized. The caller holds opMu and the directory lock.
+// makes v.store its store. If current names another backend than v's (this
+// process or another moved the vault), v switches to it. Without a current
+// file, a legacy vault (one from before generations) is live if it has a
+// header; otherwise there is no vault: ErrNotInitialized. The caller holds
+// opMu and the directory lock.
 func (v *Vault) resolve() error {
-	gen, err := readCurrent(v.dir)
+	gen, b, err := readCurrent(v.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return v.resolveLegacy()
 	}
 	if err != nil {
 		return err
+	}
+	if b != "" && b != v.backend {
+		if err := v.useBackend(b); err != nil {
+			return err
+		}
 	}
 	if v.store != nil && v.live == gen {
 		return nil
@@ -241,8 +260,17 @@ func (v *Vault) currentPath() string { return filepath.Join(v.dir, currentFile) 
 // only next to a live one known to be sound. Without a current file (a
 // legacy vault, or a lost file) nothing is removed. The caller holds opMu
 // and the directory lock, so no generation is being written.
+//
+// A move note (see MoveTo) is settled first; while it cannot be settled,
+// the generations it names are left alone, and while it cannot be read,
+// every generation is.
 func (v *Vault) collect(headerOK bool) {
-	if gen, err := readCurrent(v.dir); err != nil || v.store == nil || gen != v.live {
+	if gen, _, err := readCurrent(v.dir); err != nil || v.store == nil || gen != v.live {
+		return
+	}
+	note, err := readMoveNote(v.dir)
+	noted := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return
 	}
 	gens, err := v.layout.gens()
@@ -250,7 +278,7 @@ func (v *Vault) collect(headerOK bool) {
 		return
 	}
 	gens = slices.DeleteFunc(gens, func(g string) bool { return g == v.live })
-	if len(gens) == 0 {
+	if len(gens) == 0 && !noted {
 		return
 	}
 	if !headerOK {
@@ -258,7 +286,17 @@ func (v *Vault) collect(headerOK bool) {
 			return
 		}
 	}
+	if noted && v.settleMove() == nil {
+		noted = false
+		if gens, err = v.layout.gens(); err != nil {
+			return
+		}
+		gens = slices.DeleteFunc(gens, func(g string) bool { return g == v.live })
+	}
 	for _, g := range gens {
+		if noted && note.names(g) {
+			continue
+		}
 		v.layout.drop(g)
 	}
 }
@@ -271,33 +309,50 @@ func (v *Vault) step(name string) error {
 	return nil
 }
 
-// chooseBackend reconciles the requested backend with the one recorded.
+// validBackend reports whether b names a backend.
+func validBackend(b Backend) bool { return b == BackendFile || b == BackendKeychain }
+
+// chooseBackend reconciles the requested backend with the one recorded: in
+// the current file if it names one (a move switches it there), else in the
+// backend file. The backend file must be sound either way: nothing but a
+// fault or tampering makes it unreadable.
 func chooseBackend(dir string, want Backend) (Backend, error) {
-	if want != "" && want != BackendFile && want != BackendKeychain {
+	if want != "" && !validBackend(want) {
 		return "", fmt.Errorf("unknown vault backend %q (file or keychain)", want)
 	}
+	var recorded Backend
 	data, err := os.ReadFile(filepath.Join(dir, backendFile))
-	if errors.Is(err, os.ErrNotExist) {
-		if want == "" {
-			return BackendFile, nil
+	switch {
+	case err == nil:
+		recorded = Backend(strings.TrimSpace(string(data)))
+		if !validBackend(recorded) {
+			return "", &CorruptError{Path: filepath.Join(dir, backendFile), Err: errors.New("unknown backend name")}
 		}
-		return want, nil
-	}
-	if err != nil {
+	case !errors.Is(err, fs.ErrNotExist):
 		return "", err
 	}
-	recorded := Backend(strings.TrimSpace(string(data)))
-	if recorded != BackendFile && recorded != BackendKeychain {
-		return "", &CorruptError{Path: filepath.Join(dir, backendFile), Err: errors.New("unknown backend name")}
+	if _, b, err := readCurrent(dir); err == nil && b != "" {
+		recorded = b
 	}
-	if want != "" && want != recorded {
+	switch {
+	case recorded == "" && want == "":
+		return BackendFile, nil
+	case recorded == "":
+		return want, nil
+	case want != "" && want != recorded:
 		return "", fmt.Errorf("%w: it uses %s, not %s", ErrBackendMismatch, recorded, want)
 	}
 	return recorded, nil
 }
 
-// Backend reports where the vault's items are stored.
-func (v *Vault) Backend() Backend { return v.backend }
+// Backend reports where the vault's items are stored, as this process last
+// found or made it (a move by another process shows after the next
+// operation that reads the store).
+func (v *Vault) Backend() Backend {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.backend
+}
 
 // Exists reports whether the vault has been initialized.
 func (v *Vault) Exists() (bool, error) {
@@ -357,6 +412,11 @@ func (v *Vault) Init(passphrase []byte) error {
 	} else if ok {
 		return ErrAlreadyInitialized
 	}
+	// A move note names generations that may hold the only copy of a vault
+	// whose current file was lost; never start over them.
+	if _, err := readMoveNote(v.dir); !errors.Is(err, fs.ErrNotExist) {
+		return &CorruptError{Path: filepath.Join(v.dir, moveFile), Err: errors.New("an interrupted move between backends left this, but no current file names a vault; refusing to start a new vault over what it names")}
+	}
 	// No live generation: what generations there are hold no vault, unless
 	// they hold records.
 	gens, err := v.layout.gens()
@@ -414,7 +474,7 @@ func (v *Vault) Init(passphrase []byte) error {
 		err = v.step("header")
 	}
 	if err == nil {
-		err = writeCurrent(v.dir, gen)
+		err = writeCurrent(v.dir, gen, v.backend)
 	}
 	if err != nil {
 		sub.zero()
@@ -425,10 +485,14 @@ func (v *Vault) Init(passphrase []byte) error {
 	return nil
 }
 
-// createGen creates generation gen and returns its store, with the test
-// hook attached.
-func (v *Vault) createGen(gen string) (store, error) {
-	s, err := v.layout.create(gen)
+// createGen creates generation gen in the live backend and returns its
+// store, with the test hook attached.
+func (v *Vault) createGen(gen string) (store, error) { return v.createGenIn(v.layout, gen) }
+
+// createGenIn creates generation gen in layout l and returns its store, with
+// the test hook attached.
+func (v *Vault) createGenIn(l layout, gen string) (store, error) {
+	s, err := l.create(gen)
 	if err != nil {
 		return nil, err
 	}
@@ -680,7 +744,9 @@ func (v *Vault) idle(gen uint64) {
 //     record that cannot be read stops the change before anything is
 //     written: it cannot be re-encrypted, and the vault never deletes
 //     it by itself.
-//  2. Remove leftovers of earlier interrupted changes (see collect).
+//  2. Remove leftovers of earlier interrupted changes (see collect). The
+//     old copy of an interrupted move between backends must go first (it
+//     opens with oldPass); if its backend cannot be reached, stop.
 //  3. Create a new generation, a fresh random name, beside the live one.
 //  4. Write every record into it, re-encrypted under the new data key and
 //     stored under its new name, one atomic item write each.
@@ -726,7 +792,12 @@ func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 			len(damaged), errors.Join(damaged...))
 	}
 
-	// 2. Leftovers. openHeader has just parsed the live header.
+	// 2. Leftovers. openHeader has just parsed the live header. The old
+	// copy of an interrupted move would still open with oldPass: it must
+	// go first.
+	if err := v.settleMove(); err != nil {
+		return fmt.Errorf("an interrupted move between backends left a copy of the vault that would still open with the old passphrase, and it cannot be deleted now: %w", err)
+	}
 	v.collect(true)
 
 	// The new data key, its subkeys and header.
@@ -797,8 +868,8 @@ func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 	if err := v.step("flip"); err != nil {
 		return err
 	}
-	if err := writeCurrent(v.dir, gen); err != nil {
-		if cur, rerr := readCurrent(v.dir); rerr == nil && cur == gen {
+	if err := writeCurrent(v.dir, gen, v.backend); err != nil {
+		if cur, _, rerr := readCurrent(v.dir); rerr == nil && cur == gen {
 			// Renamed, but the directory's fsync failed.
 			return fmt.Errorf("the new passphrase is in effect, but the switch may not survive a power loss: %w", err)
 		}
