@@ -42,6 +42,7 @@ type settingsView struct {
 	listen   *widget.Entry
 	autoLock *widget.Select
 	theme    *widget.RadioGroup
+	storage  *backendChooser // nil if the vault cannot move between backends
 }
 
 func newSettingsView(u *UI) *settingsView {
@@ -141,10 +142,8 @@ func newSettingsView(u *UI) *settingsView {
 		}
 	}
 
-	backend := "an encrypted file in the data folder"
-	if u.vault.Backend() == "keychain" {
-		backend = "the system keychain"
-	}
+	storage, chooser := newKeyStorage(v)
+	v.storage = chooser
 	dataDir := widget.NewLabel(u.opts.DataDir)
 	dataDir.Selectable = true
 	quit := widget.NewButtonWithIcon("Quit Localsigner", theme.LogoutIcon(), u.Quit)
@@ -154,7 +153,7 @@ func newSettingsView(u *UI) *settingsView {
 		widget.NewFormItem("Nodes", container.NewVBox(v.nodes, container.NewBorder(nil, nil, nil, saveNodes, v.health))),
 		widget.NewFormItem("Dapp server", container.NewVBox(container.NewBorder(nil, nil, nil, saveListen, v.listen), small("Running at "+issuer))),
 		widget.NewFormItem("Auto-lock", v.autoLock),
-		widget.NewFormItem("Key storage", widget.NewLabel("Keys are kept in "+backend+", encrypted with your passphrase.")),
+		widget.NewFormItem("Key storage", storage),
 		widget.NewFormItem("Theme", v.theme),
 		widget.NewFormItem("Data folder", dataDir),
 	)

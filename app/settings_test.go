@@ -1,0 +1,147 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"localsigner/signer"
+)
+
+// fakeMover is the real vault with a hand-written move: it records what it
+// was asked, reports two steps of progress, noting the progress bar's value
+// after each, and ends with err (switching its backend if the move counts
+// as done).
+type fakeMover struct {
+	*signer.Vault
+	backend string
+	err     error
+	asked   []string // backend and passphrase of each move
+	bar     func() *widget.ProgressBar
+	seen    []float64
+}
+
+func (f *fakeMover) Backend() string { return f.backend }
+
+func (f *fakeMover) MoveToBackend(to string, passphrase []byte, progress func(done, total int)) error {
+	f.asked = append(f.asked, to, string(passphrase))
+	for done := 1; done <= 2; done++ {
+		progress(done, 2)
+		f.seen = append(f.seen, f.bar().Value)
+	}
+	if f.err == nil || errors.Is(f.err, signer.ErrOldCopyRemains) {
+		f.backend = to
+	}
+	return f.err
+}
+
+// settingsWith opens the Settings tab on vault v.
+func settingsWith(t *testing.T, v Vault, dir string) (*UI, *settingsView) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	u.tabs.SelectIndex(3)
+	return u, u.prefsView
+}
+
+// moveWith picks the keychain in Settings, types passphrase into the
+// dialog and taps Move keys.
+func moveWith(t *testing.T, u *UI, sv *settingsView, passphrase string) {
+	t.Helper()
+	sv.storage.sel.SetSelected("The system keychain")
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("choosing the keychain opened no dialog")
+	}
+	wantText(t, top, "from encrypted files in the data folder to the system keychain")
+	test.Type(entry(t, top, "Vault passphrase"), passphrase)
+	test.Tap(overlayButton(t, u.win, "Move keys"))
+}
+
+// TestSettingsMovesKeys moves the keys from Settings, with each way the
+// move can end, and checks what the user sees.
+func TestSettingsMovesKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		err     error
+		backend string // where the keys are afterwards
+		status  []string
+	}{
+		{"done", nil, "keychain", []string{"Your keys are now kept in the system keychain."}},
+		{"old copy left", fmt.Errorf("%w: disk full", signer.ErrOldCopyRemains), "keychain",
+			[]string{"now kept in the system keychain", "old copy could not be deleted yet", "disk full"}},
+		{"no keychain", fmt.Errorf("open the OS keychain: %w: no session bus", signer.ErrKeychainUnavailable), "file",
+			[]string{"The system keychain cannot be used", "stay in encrypted files in the data folder", "no session bus"}},
+		{"copy differs", fmt.Errorf("%w: item 3", signer.ErrCopyMismatch), "file",
+			[]string{"Your keys were not moved; they stay in encrypted files", "item 3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, dir := newVault(t, true)
+			f := &fakeMover{Vault: v, backend: signer.VaultBackendFile, err: tc.err}
+			u, sv := settingsWith(t, f, dir)
+			f.bar = func() *widget.ProgressBar { return sv.storage.bar }
+			moveWith(t, u, sv, testPassphrase)
+
+			if fmt.Sprint(f.asked) != fmt.Sprint([]string{"keychain", testPassphrase}) {
+				t.Fatalf("asked to move %q", f.asked)
+			}
+			if fmt.Sprint(f.seen) != fmt.Sprint([]float64{0.5, 1}) {
+				t.Errorf("progress bar showed %v, want [0.5 1]", f.seen)
+			}
+			if u.win.Canvas().Overlays().Top() != nil {
+				t.Error("the dialog stayed open")
+			}
+			for _, want := range tc.status {
+				wantText(t, u.win.Content(), want)
+			}
+			if got := sv.storage.sel.Selected; got != backendLabel(tc.backend) {
+				t.Errorf("Settings shows %q, the keys are in %s", got, tc.backend)
+			}
+		})
+	}
+}
+
+// TestSettingsMoveWrongPassphrase runs the real vault: a wrong passphrase
+// (checked before any keychain is touched) keeps the dialog open for
+// another try, and Cancel leaves the keys where they were.
+func TestSettingsMoveWrongPassphrase(t *testing.T) {
+	v, dir := newVault(t, true)
+	u, sv := settingsWith(t, v, dir)
+	moveWith(t, u, sv, "not the passphrase")
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("the dialog closed after a wrong passphrase")
+	}
+	wantText(t, top, "Wrong passphrase. Nothing was moved.")
+	if e := entry(t, top, "Vault passphrase"); e.Disabled() || e.Text != "" {
+		t.Fatalf("passphrase entry: disabled %v, text left %q", e.Disabled(), e.Text)
+	}
+	test.Tap(overlayButton(t, u.win, "Cancel"))
+	if u.win.Canvas().Overlays().Top() != nil {
+		t.Fatal("Cancel left the dialog open")
+	}
+	if v.Backend() != signer.VaultBackendFile || sv.storage.sel.Selected != "Encrypted files in the data folder" {
+		t.Fatalf("after Cancel: vault in %s, Settings shows %q", v.Backend(), sv.storage.sel.Selected)
+	}
+	if v.Locked() {
+		t.Fatal("a wrong passphrase in the move dialog locked the vault")
+	}
+}
+
+// fixedVault is a vault that cannot move: its method set lacks
+// MoveToBackend.
+type fixedVault struct{ Vault }
+
+// TestSettingsBackendReadOnly: for a vault without MoveToBackend, Settings
+// only says where the keys are.
+func TestSettingsBackendReadOnly(t *testing.T) {
+	v, dir := newVault(t, true)
+	u, sv := settingsWith(t, fixedVault{v}, dir)
+	if sv.storage != nil {
+		t.Fatal("a backend choice for a vault that cannot move")
+	}
+	wantText(t, u.win.Content(), "Keys are kept in encrypted files in the data folder, encrypted with your passphrase.")
+}
