@@ -143,7 +143,7 @@ func (cw *confirmWindow) build() {
 				cw.rememberFor.Disable()
 			}
 		})
-		what := widget.NewLabel(clean(strings.Join(t.Remember, "; "), 400))
+		what := widget.NewLabel("That would cover: " + clean(strings.Join(t.Remember, "; "), 400))
 		what.Wrapping = fyne.TextWrapWord
 		what.Importance = widget.WarningImportance
 		rememberBox = container.NewVBox(container.NewHBox(cw.remember, cw.rememberFor), what)
