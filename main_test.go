@@ -93,23 +93,7 @@ func TestDesktopAppUnderX(t *testing.T) {
 	// it, and Sign and send puts it on the devnet.
 	sent := broadcast(tok.AccessToken, "http://"+listen,
 		`[["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":"e2e"}]]`)
-	confirm := x.window("^Confirm transaction")
-	time.Sleep(500 * time.Millisecond)
-	x.shot(confirm, "5-confirm")
-	x.click(confirm, func() bool {
-		select {
-		case r := <-sent:
-			if r.err != nil {
-				t.Fatal(r.err)
-			}
-			if !strings.Contains(r.body, `"id":"`) {
-				t.Fatalf("broadcast answered %s", r.body)
-			}
-			return true
-		case <-time.After(3 * time.Second):
-			return false
-		}
-	})
+	x.signAndSend(sent, "5-confirm")
 
 	// 6. The other tabs, reached with Ctrl+2 … Ctrl+4 once a click in
 	// the header (on no widget) has given the window the keyboard.
@@ -258,23 +242,7 @@ func TestDesktopAppPeerplaysDevnetUnderX(t *testing.T) {
 	op, ops := grapheneTransfer(t, ctx, nc, alice, bob, 250000)
 	bobBefore := coreBalance(t, ctx, nc, bob.ID)
 	sent := broadcast(tok.AccessToken, base, ops)
-	confirm := x.window("^Confirm transaction")
-	time.Sleep(500 * time.Millisecond)
-	x.shot(confirm, "pp-4-confirm")
-	x.click(confirm, func() bool {
-		select {
-		case r := <-sent:
-			if r.err != nil {
-				t.Fatal(r.err)
-			}
-			if !strings.Contains(r.body, `"id":"`) {
-				t.Fatalf("broadcast answered %s", r.body)
-			}
-			return true
-		case <-time.After(3 * time.Second):
-			return false
-		}
-	})
+	x.signAndSend(sent, "pp-4-confirm")
 	waitFor(t, "the transfer on bob's balance", func() bool { return coreBalance(t, ctx, nc, bob.ID)-bobBefore == op.Amount.Amount })
 	x.stop()
 }
@@ -457,6 +425,30 @@ func (x *xapp) logValue(msg, key string) string {
 		return false
 	})
 	return value
+}
+
+// signAndSend waits for the confirmation window of a transaction the dapp
+// sent, saves its screenshot as shot, and clicks Sign and send until the
+// broadcast answers with a transaction id.
+func (x *xapp) signAndSend(sent <-chan result, shot string) {
+	x.t.Helper()
+	confirm := x.window("^Confirm transaction")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(confirm, shot)
+	x.click(confirm, func() bool {
+		select {
+		case r := <-sent:
+			if r.err != nil {
+				x.t.Fatal(r.err)
+			}
+			if !strings.Contains(r.body, `"id":"`) {
+				x.t.Fatalf("broadcast answered %s", r.body)
+			}
+			return true
+		case <-time.After(3 * time.Second):
+			return false
+		}
+	})
 }
 
 // approve clicks Approve and returns where the dapp's browser is sent.

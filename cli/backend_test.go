@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/99designs/keyring"
+
+	"localsigner/internal/keychaintest"
 )
 
 // TestBackendCommand covers what needs no OS keychain: showing the
@@ -53,68 +49,11 @@ func TestBackendCommand(t *testing.T) {
 	}
 }
 
-// Environment variables that tell the cli test binary it is a child run by
-// the tests below, on a private session bus or on none.
-const (
-	privateSecretServiceEnv = "LOCALSIGNER_TEST_PRIVATE_SECRET_SERVICE"
-	noSessionBusEnv         = "LOCALSIGNER_TEST_NO_SESSION_BUS"
-)
-
-// runChild runs test again in a child process (argv0 prefixed), with env
-// added, and takes its result: a failure fails, a skip skips.
-func runChild(t *testing.T, test string, argv0 []string, env ...string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := append(slices.Clone(argv0), os.Args[0], "-test.run=^"+test+"$", "-test.v", "-test.count=1")
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
-	switch text := string(out); {
-	case err != nil:
-		t.Fatalf("%s in a child process: %v\n%s", test, err, text)
-	case strings.Contains(text, "--- SKIP"):
-		t.Skipf("skipped in the child process:\n%s", text)
-	case !strings.Contains(text, "--- PASS: "+test):
-		t.Fatalf("%s did not run in the child process:\n%s", test, text)
-	}
-}
-
-// underPrivateSecretService runs test again on a private session bus
-// served by gnome-keyring, whose "localsigner" collection exists unlocked
-// (its plain-text file format), so nothing prompts; the same set-up as the
-// vault package's keychain tests.
-func underPrivateSecretService(t *testing.T, test string) {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("the Secret Service is the Linux keychain")
-	}
-	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("no Secret Service to test against: %s is not installed (scripts/deps.sh keychain installs it)", tool)
-		}
-	}
-	home := t.TempDir()
-	data, config, run := filepath.Join(home, "data"), filepath.Join(home, "config"), filepath.Join(home, "run")
-	for _, d := range []string{filepath.Join(data, "keyrings"), config, run} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	const plain = "[keyring]\ndisplay-name=localsigner\nctime=0\nmtime=0\nlock-on-idle=false\nlock-after=false\n"
-	if err := os.WriteFile(filepath.Join(data, "keyrings", "localsigner.keyring"), []byte(plain), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	runChild(t, test,
-		[]string{"dbus-run-session", "--", "sh", "-c", `gnome-keyring-daemon --start --components=secrets >/dev/null && exec "$0" "$@"`},
-		privateSecretServiceEnv+"=1", "HOME="+home, "XDG_DATA_HOME="+data, "XDG_CONFIG_HOME="+config, "XDG_RUNTIME_DIR="+run)
-}
-
 // TestBackendCommandSecretService moves a vault to a real Secret Service
 // and back with the command, using the keys in between.
 func TestBackendCommandSecretService(t *testing.T) {
-	if os.Getenv(privateSecretServiceEnv) == "" {
-		underPrivateSecretService(t, "TestBackendCommandSecretService")
+	if !keychaintest.InPrivateChild(t) {
+		keychaintest.UnderSecretService(t, "TestBackendCommandSecretService", "localsigner")
 		return
 	}
 	ring, err := keyring.Open(keyring.Config{AllowedBackends: []keyring.BackendType{keyring.SecretServiceBackend}, ServiceName: "localsigner"})
@@ -162,12 +101,8 @@ func TestBackendCommandSecretService(t *testing.T) {
 // TestBackendCommandNoKeychain: with no session bus, moving to the keychain
 // fails with a message that says so and that the keys stay in files.
 func TestBackendCommandNoKeychain(t *testing.T) {
-	if os.Getenv(noSessionBusEnv) == "" {
-		if runtime.GOOS != "linux" {
-			t.Skip("on other systems the keychain does not depend on a session bus")
-		}
-		runChild(t, "TestBackendCommandNoKeychain", nil, noSessionBusEnv+"=1",
-			"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	if !keychaintest.InNoBusChild() {
+		keychaintest.WithoutSessionBus(t, "TestBackendCommandNoKeychain")
 		return
 	}
 	isolate(t)
