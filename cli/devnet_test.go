@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"localsigner/signer/chain"
+	"localsigner/signer/devnet"
 	"localsigner/signer/node"
 )
 
@@ -82,7 +83,7 @@ func TestDevnetCommandPeerplaysWithGenesis(t *testing.T) {
 		t.Fatal(err)
 	}
 	url, _ := startDevnetCmd(t, "--chain", "peerplays", "--listen", "127.0.0.1:0", "--genesis", path)
-	c := &chain.Chain{Name: "peerplays-devnet", Family: chain.Graphene, Prefix: "PPY", CoreSymbol: "PPY", CorePrecision: 5}
+	c := &chain.Chain{Name: "peerplays-devnet", ID: devnet.DefaultChainID(), Family: chain.Graphene, Prefix: "PPY", CoreSymbol: "PPY", CorePrecision: 5}
 	cl, err := node.Dial(context.Background(), []string{url}, node.Options{Chain: c, HealthInterval: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -2,12 +2,18 @@
 // 2.0 on websockets: reading chain state, filling a transaction's reference
 // block and expiration, and broadcasting signed transactions.
 //
-// A Client holds an ordered list of node URLs and one live connection. Calls
-// that fail in transport (dropped connection, timeout, garbage answer) move
-// on to the next node; a node that failed is retried only after a capped
-// exponential backoff. A node's refusal (missing authority, expired, …) is
-// not a transport failure: it comes back at once as a *NodeError with the
-// node's message, classified by Kind.
+// A Client holds an ordered list of node URLs, in order of preference, and
+// one live connection. Calls that fail in transport (dropped connection,
+// timeout, garbage answer) move on to the next node; a node that failed is
+// retried only after a capped exponential backoff, and the health prober
+// moves new calls back to an earlier node once it answers again. A node's
+// refusal (missing authority, expired, …) is not a transport failure: it
+// comes back at once as a *NodeError with the node's message, classified by
+// Kind.
+//
+// Every new connection first asks the node for its chain id and is dropped
+// unless it is Options.Chain's: a testnet URL in a mainnet list or a hostile
+// node never sees a call (ErrWrongChain, ErrChainUnverified).
 //
 // Broadcast is safe to retry: it resends exactly the same signed bytes, so
 // the chain's duplicate check guarantees the transaction lands at most once,
@@ -32,8 +38,9 @@ import (
 // Options tune a Client. Zero values select the defaults in parentheses.
 type Options struct {
 	// Chain selects the dialect (Hive's condenser_api or Graphene's "call")
-	// and encodes transactions for Broadcast and PrepareTransaction.
-	// (chain "devnet", a Hive chain)
+	// and encodes transactions for Broadcast and PrepareTransaction. Nodes
+	// must report its ID, or they are not used. (chain "devnet", a Hive
+	// chain)
 	Chain *chain.Chain
 	// CallTimeout bounds one attempt of one call on one node. Broadcasts
 	// wait for the next block, so keep it above the block interval. (30 s)
@@ -49,8 +56,10 @@ type Options struct {
 	BackoffMin time.Duration
 	BackoffMax time.Duration
 	// HealthInterval is how often nodes are probed in the background so
-	// Status stays current and a dead live connection is replaced before a
-	// user needs it. Negative disables probing. (30 s)
+	// Status stays current, a dead live connection is replaced before a
+	// user needs it, and calls move back to a preferred node once it is
+	// healthy again. Negative disables probing, and with it that move
+	// back. (30 s)
 	HealthInterval time.Duration
 	// MaxMessageBytes caps one message from a node. (16 MiB)
 	MaxMessageBytes int64
@@ -92,10 +101,11 @@ type Client struct {
 	nodes  []*nodeState
 	nextID atomic.Uint64
 
-	mu      sync.Mutex
-	live    *conn
-	liveIdx int
-	closed  bool
+	mu       sync.Mutex
+	live     *conn
+	liveIdx  int
+	retiring map[*conn]struct{} // former live conns finishing their calls (see failBack)
+	closed   bool
 
 	dialSem chan struct{}   // one dial at a time, so a burst of calls opens one socket
 	ctx     context.Context // ends at Close; bounds background work
@@ -118,10 +128,11 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Client, error) {
 		return nil, errors.New("node: no node URL given")
 	}
 	c := &Client{
-		opts:    opts.withDefaults(),
-		liveIdx: -1,
-		dialSem: make(chan struct{}, 1),
-		sent:    make(map[string]time.Time),
+		opts:     opts.withDefaults(),
+		liveIdx:  -1,
+		retiring: make(map[*conn]struct{}),
+		dialSem:  make(chan struct{}, 1),
+		sent:     make(map[string]time.Time),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	for _, raw := range urls {
@@ -171,12 +182,17 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
-	live := c.live
+	conns := []*conn{c.live}
 	c.live = nil
+	for cn := range c.retiring {
+		conns = append(conns, cn)
+	}
 	c.cancel()
 	c.mu.Unlock()
-	if live != nil {
-		live.close(ErrClosed)
+	for _, cn := range conns {
+		if cn != nil {
+			cn.close(ErrClosed)
+		}
 	}
 	c.wg.Wait()
 	return nil
@@ -215,6 +231,8 @@ func (c *Client) call(ctx context.Context, method string, params any, result any
 		raw, err := c.attempt(ctx, cn, method, params)
 		if side {
 			cn.close(ErrClosed)
+		} else {
+			cn.release()
 		}
 		if err == nil {
 			c.nodeOK(idx, time.Since(start), 0)
@@ -235,9 +253,10 @@ func (c *Client) call(ctx context.Context, method string, params any, result any
 			return attempts, fmt.Errorf("%s: %w", method, ctx.Err())
 		}
 		// Transport failure: this connection cannot be trusted any more.
-		// Closing it marks the node failed (connClosed).
+		// Closing it marks the node failed (connClosed) if it is still the
+		// live one; a side or retired connection is marked here.
 		cn.close(err)
-		if side {
+		if side || cn.isRetired() {
 			c.nodeFailed(idx, err)
 		}
 		tried[idx] = true
@@ -260,10 +279,13 @@ var errNoCandidate = errors.New("no node left to try")
 
 // connect returns the live connection unless its node is in skip, otherwise
 // dials the first node in order that is not in skip, waiting for its backoff
-// to pass if every candidate is backing off. Nodes whose dial fails are added
-// to skip and their error stored in *lastErr. side is true for a one-off
-// connection the caller must close after its attempt: made when another
-// call has meanwhile reconnected to a node this call already gave up on.
+// to pass if every candidate is backing off. Nodes whose dial or chain check
+// fails are added to skip and their error stored in *lastErr. side is true
+// for a one-off connection the caller must close after its attempt: made
+// when another call has meanwhile reconnected to a node this call already
+// gave up on. Otherwise the caller must release the connection after its
+// attempt, so that a switch back to a preferred node (failBack) closes it
+// only once no call uses it.
 func (c *Client) connect(ctx context.Context, skip map[int]bool, lastErr *error) (cn *conn, idx int, side bool, err error) {
 	for {
 		c.mu.Lock()
@@ -273,6 +295,7 @@ func (c *Client) connect(ctx context.Context, skip map[int]bool, lastErr *error)
 		}
 		if c.live != nil && !skip[c.liveIdx] {
 			cn, idx := c.live, c.liveIdx
+			cn.acquire()
 			c.mu.Unlock()
 			return cn, idx, false, nil
 		}
@@ -305,10 +328,12 @@ func (c *Client) connect(ctx context.Context, skip map[int]bool, lastErr *error)
 	}
 }
 
-// dialLocked dials node idx while holding dialSem and makes it the live
-// connection, or a side connection if a live one to a node in skip exists.
-// It returns a nil conn when the caller should pick again: a usable live
-// connection appeared meanwhile, or this dial failed and idx joined skip.
+// dialLocked dials node idx while holding dialSem, checks that the node
+// serves the configured chain, and makes it the live connection (acquired
+// for the caller), or a side connection if a live one to a node in skip
+// exists. It returns a nil conn when the caller should pick again: a usable
+// live connection appeared meanwhile, or this dial or chain check failed
+// and idx joined skip.
 func (c *Client) dialLocked(ctx context.Context, skip map[int]bool, idx int, lastErr *error) (*conn, bool, error) {
 	c.mu.Lock()
 	if c.closed {
@@ -332,14 +357,24 @@ func (c *Client) dialLocked(ctx context.Context, skip map[int]bool, idx int, las
 		onClose = nil
 	}
 	cn, err := dialConn(ctx, n.url, &c.opts, onClose)
+	if err == nil {
+		// Before the conn serves anything: a node on another chain must
+		// never see a call, least of all a broadcast.
+		if err = c.verifyChain(ctx, cn); err != nil {
+			cn.close(ErrClosed)
+		}
+	}
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || c.ctx.Err() != nil {
 			c.mu.Lock()
 			if n.state == Connecting {
 				n.state = Unknown
 			}
 			c.mu.Unlock()
-			return nil, false, ctx.Err()
+			if ctx.Err() != nil {
+				return nil, false, ctx.Err()
+			}
+			return nil, false, ErrClosed
 		}
 		c.nodeFailed(idx, err)
 		skip[idx] = true
@@ -356,8 +391,19 @@ func (c *Client) dialLocked(ctx context.Context, skip map[int]bool, idx int, las
 		c.mu.Unlock()
 		return cn, true, nil
 	}
+	if err := cn.failure(); err != nil {
+		// It died after its check, while not yet live, so connClosed
+		// ignored it; installing it would leave a dead live connection.
+		c.mu.Unlock()
+		cn.close(err)
+		c.nodeFailed(idx, err)
+		skip[idx] = true
+		*lastErr = err
+		return nil, false, nil
+	}
 	c.live, c.liveIdx = cn, idx
 	n.state = Live
+	cn.acquire()
 	c.mu.Unlock()
 	c.notify()
 	return cn, false, nil
@@ -401,9 +447,10 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // connClosed is every conn's onClose: it forgets the live connection when it
-// dies so the next call dials again.
+// dies so the next call dials again, and a retired one once it is closed.
 func (c *Client) connClosed(cn *conn, err error) {
 	c.mu.Lock()
+	delete(c.retiring, cn)
 	if c.live != cn {
 		c.mu.Unlock()
 		return

@@ -28,6 +28,8 @@ type conn struct {
 	mu      sync.Mutex
 	pending map[uint64]chan rpcResponse
 	err     error // why the connection ended; set once, before done closes
+	users   int   // calls that took this conn as the live one and are not done with it
+	retired bool  // no longer live: close as soon as users drops to zero
 
 	done    chan struct{}
 	wg      sync.WaitGroup
@@ -240,4 +242,45 @@ func (c *conn) failure() error {
 func (c *conn) close(err error) {
 	c.fail(err)
 	c.wg.Wait()
+}
+
+// acquire records a call using the conn as the Client's live connection.
+// The Client calls it while holding its own lock and while the conn is
+// live, so retireLocked sees every user that could still send on it.
+func (c *conn) acquire() {
+	c.mu.Lock()
+	c.users++
+	c.mu.Unlock()
+}
+
+// release ends one use taken with acquire, closing a retired conn when its
+// last user is done.
+func (c *conn) release() {
+	c.mu.Lock()
+	c.users--
+	last := c.retired && c.users == 0
+	c.mu.Unlock()
+	if last {
+		c.close(ErrClosed)
+	}
+}
+
+// retireLocked marks the conn as no longer live and reports whether no call
+// is using it, in which case the caller closes it at once; otherwise the
+// last call to release it does. The Client calls it with its lock held, in
+// the same critical section that replaces the conn as the live one, so a
+// replaced conn is never handed out again and never cut off under a call in
+// flight, least of all a broadcast waiting for its block.
+func (c *conn) retireLocked() (idle bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.retired = true
+	return c.users == 0
+}
+
+// isRetired reports whether the conn was replaced as the live connection.
+func (c *conn) isRetired() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.retired
 }

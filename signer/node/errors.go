@@ -20,10 +20,26 @@ var (
 	// JSON-RPC response expected (broken JSON, wrong shape).
 	ErrMalformedResponse = errors.New("malformed response from node")
 	// ErrAllNodesDown: every configured node was tried for this call and
-	// none gave an answer. The error also wraps the last node's failure.
+	// none gave an answer or could be used. The error also wraps the last
+	// node's failure, e.g. ErrWrongChain.
 	ErrAllNodesDown = errors.New("no node answered")
 	// ErrClosed: the Client was closed.
 	ErrClosed = errors.New("node client closed")
+)
+
+// Chain errors: a node was reached but cannot be trusted to serve the
+// chain the Client signs for, so no call (least of all a broadcast) is sent
+// to it. The node shows as Down with the reason in Status and the Client
+// moves on to the next one, as for a transport failure.
+var (
+	// ErrWrongChain: the node reported another chain id than
+	// Options.Chain.ID. Returned as a *WrongChainError naming both ids.
+	ErrWrongChain = errors.New("node serves another chain")
+	// ErrChainUnverified: the node answered the chain-id question with a
+	// refusal or something that is not a chain id. Such a node is refused
+	// too: a node that cannot say which chain it serves is not trusted to
+	// serve the right one.
+	ErrChainUnverified = errors.New("node did not tell its chain id")
 )
 
 // Rejections: a node answered and refused. Every *NodeError matches

@@ -182,31 +182,84 @@ func (c *Client) checkHealth() {
 	}
 }
 
-// probe dials node idx, asks for the head block and hangs up.
+// probe dials node idx, checks its chain, asks for the head block and
+// hangs up, unless the node is preferred to the live one: then its
+// connection becomes the live one (failBack).
 func (c *Client) probe(idx int, method string, params any) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.DialTimeout+c.opts.CallTimeout)
 	defer cancel()
 	start := time.Now()
-	cn, err := dialConn(ctx, c.nodes[idx].url, &c.opts, nil)
+	cn, err := dialConn(ctx, c.nodes[idx].url, &c.opts, c.connClosed)
 	if err != nil {
 		if c.ctx.Err() == nil {
 			c.nodeFailed(idx, err)
 		}
 		return
 	}
-	defer cn.close(ErrClosed)
-	raw, err := c.attempt(ctx, cn, method, params)
 	var dgp struct {
 		HeadBlockNumber uint32 `json:"head_block_number"`
 	}
+	err = c.verifyChain(ctx, cn)
 	if err == nil {
-		err = json.Unmarshal(raw, &dgp)
+		var raw json.RawMessage
+		if raw, err = c.attempt(ctx, cn, method, params); err == nil {
+			err = json.Unmarshal(raw, &dgp)
+		}
 	}
 	if err != nil {
+		cn.close(ErrClosed)
 		if c.ctx.Err() == nil {
 			c.nodeFailed(idx, err)
 		}
 		return
 	}
 	c.nodeOK(idx, time.Since(start), dgp.HeadBlockNumber)
+	if !c.failBack(idx, cn) {
+		cn.close(ErrClosed)
+	}
+}
+
+// failBack makes cn, a checked connection to node idx, the live connection
+// if idx comes before the live node in the configured order (or there is
+// no live node), and reports whether it did. The node list is in order of
+// preference, so once a preferred node is healthy again new calls go back
+// to it. The replaced connection is retired: calls in flight on it,
+// broadcasts included, finish there and it closes after the last one;
+// Broadcast's exactly-once logic sees no difference from a call that
+// simply completed.
+//
+// It gives up (false) while a call is dialling, so the two cannot both
+// install a live connection; the next probe tries again.
+func (c *Client) failBack(idx int, cn *conn) bool {
+	select {
+	case c.dialSem <- struct{}{}:
+	default:
+		return false
+	}
+	defer func() { <-c.dialSem }()
+	c.mu.Lock()
+	// A conn that died since its probe was ignored by connClosed (it was
+	// not live); it must not become the live one.
+	if c.closed || cn.failure() != nil || c.live != nil && c.liveIdx <= idx {
+		c.mu.Unlock()
+		return false
+	}
+	old, oldIdx := c.live, c.liveIdx
+	c.live, c.liveIdx = cn, idx
+	c.nodes[idx].state = Live
+	idle := false
+	if old != nil {
+		if c.nodes[oldIdx].state == Live {
+			c.nodes[oldIdx].state = Healthy
+		}
+		if idle = old.retireLocked(); !idle {
+			c.retiring[old] = struct{}{}
+		}
+	}
+	c.mu.Unlock()
+	if idle {
+		old.close(ErrClosed)
+	}
+	c.notify()
+	return true
 }
