@@ -2,12 +2,14 @@ package signer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"localsigner/signer/internal/vault"
 	"localsigner/signer/keys"
+	"localsigner/signer/memo"
 )
 
 // Vault errors, the same values as the internal vault's so errors.Is works
@@ -199,6 +201,70 @@ func (v *Vault) PublicKey(chain, account, role string) (keys.PublicKey, error) {
 // Sign signs a transaction digest with the key of one role of an account.
 func (v *Vault) Sign(chain, account, role string, digest [32]byte) (keys.Signature, error) {
 	return v.v.Sign(chain, account, role, digest)
+}
+
+// SharedSecret computes the ECDH secret of one role's key and peer, the
+// secret Hive and Peerplays memos between the two keys are encrypted under,
+// so memos can be read and written while the private key stays in the vault
+// (package memo does the rest). Locking and errors are those of Sign
+// (ErrLocked, ErrNoKey); a peer that is not a curve point is an error too.
+// The result opens every memo between the two keys, so it is a secret like
+// the key: the caller owns it, must not log or return it, and should Clear
+// it when done. It holds both forms peers derive (see memo.SharedSecret).
+func (v *Vault) SharedSecret(chain, account, role string, peer keys.PublicKey) (memo.SharedSecret, error) {
+	var s memo.SharedSecret
+	var err error
+	s.Secret, s.Legacy, err = v.v.SharedSecret(chain, account, role, peer)
+	if err != nil {
+		s.Clear()
+		return memo.SharedSecret{}, err
+	}
+	return s, nil
+}
+
+// memoRoles is the order RoleOf prefers when one key holds several roles:
+// the least powerful first. Any of them gives the same secret.
+var memoRoles = []string{"memo", "posting", "active", "owner"}
+
+// RoleOf reports which role of an account holds the public key pub, so a
+// caller can pick the key a memo was encrypted to: normally the memo key,
+// though some dapps encrypt to the posting key. ErrNoKey when the vault
+// has no key of the account equal to pub; ErrLocked when locked.
+func (v *Vault) RoleOf(chain, account string, pub keys.PublicKey) (string, error) {
+	all, err := v.List()
+	if err != nil {
+		return "", err
+	}
+	for _, role := range memoRoles {
+		for _, k := range all {
+			if k.Chain == chain && k.Account == account && k.Role == role && k.PublicKey == pub {
+				return role, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%w: no stored key of %s/%s is that public key", ErrNoKey, chain, account)
+}
+
+// MemoSecret returns the secret of a memo between the keys from and to,
+// one of which the account holds: to when the account received the memo,
+// from when it sent it (to is tried first, as a received memo is the usual
+// case). It also reports the role whose key was used. Errors are those of
+// RoleOf and SharedSecret.
+func (v *Vault) MemoSecret(chain, account string, from, to keys.PublicKey) (memo.SharedSecret, string, error) {
+	peer := from
+	role, err := v.RoleOf(chain, account, to)
+	if errors.Is(err, ErrNoKey) {
+		peer = to
+		role, err = v.RoleOf(chain, account, from)
+	}
+	if errors.Is(err, ErrNoKey) {
+		return memo.SharedSecret{}, "", fmt.Errorf("%w: neither key of the memo is stored for %s/%s", ErrNoKey, chain, account)
+	}
+	if err != nil {
+		return memo.SharedSecret{}, "", err
+	}
+	s, err := v.SharedSecret(chain, account, role, peer)
+	return s, role, err
 }
 
 func convertInfos(ks []vault.KeyInfo) []KeyInfo {

@@ -257,6 +257,21 @@ func (v *Vault) Sign(chain, account, role string, digest [32]byte) (keys.Signatu
 	return e.key.Sign(digest)
 }
 
+// SharedSecret computes the ECDH secret of one role's key and peer, in fc's
+// form and in the legacy form some JavaScript peers use (see
+// privkey.PrivateKey.SharedSecret), so memos can be encrypted and decrypted
+// without the key leaving the vault. Locking and concurrency are those of
+// Sign.
+func (v *Vault) SharedSecret(chain, account, role string, peer keys.PublicKey) (secret, legacy [64]byte, err error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	e, err := v.lookup(chain, account, role)
+	if err != nil {
+		return secret, legacy, err
+	}
+	return e.key.SharedSecret(peer)
+}
+
 // check validates an identity before it is hashed or stored.
 func (id identity) check() error {
 	if !slices.Contains(Chains, id.Chain) {
