@@ -180,7 +180,7 @@ func (aw *approvalWindow) build() {
 	for _, item := range req.RequestedScopes {
 		aw.scopes = append(aw.scopes, describeScope(item, cat))
 	}
-	rank := map[string]int{"": 0, "posting": 1, "active": 2}
+	rank := map[string]int{"": 0, "posting": 1, "memo": 2, "active": 3}
 	slices.SortStableFunc(aw.scopes, func(a, b scopeInfo) int { return rank[a.Authority] - rank[b.Authority] })
 	perms := container.NewVBox()
 	for _, s := range aw.scopes {
@@ -259,6 +259,9 @@ func (aw *approvalWindow) scopeRow(s scopeInfo) fyne.CanvasObject {
 		badge.TextStyle.Bold = true
 	case "posting":
 		badge.SetText("posting key")
+	case "memo":
+		badge.SetText("memo key: private messages")
+		badge.Importance = widget.WarningImportance
 	}
 	// The technical name goes under the line, small and without padding,
 	// so a row is no wider than its sentence and its badge.

@@ -12,6 +12,7 @@ import (
 var scopeLines = map[string]string{
 	authz.ScopeLogin:   "Know your account name (sign-in only)",
 	authz.ScopeOffline: "Keep access while you are away (renews itself)",
+	authz.ScopeMemo:    "Read encrypted memos sent to you",
 
 	"vote":                 "Vote on posts and comments",
 	"comment":              "Publish and edit posts and comments",
@@ -60,8 +61,8 @@ var scopeLines = map[string]string{
 type scopeInfo struct {
 	Item string // as requested: "vote", "custom_json:follow", "login"
 	Line string // plain words
-	// Authority is "posting" or "active" for operations, "" for login and
-	// offline, which use no key.
+	// Authority is "posting" or "active" for operations, "memo" for
+	// reading memos, "" for login and offline, which use no key.
 	Authority string
 }
 
@@ -69,6 +70,9 @@ func describeScope(item string, cat authz.Catalog) scopeInfo {
 	s := scopeInfo{Item: item, Line: scopeLines[item]}
 	switch {
 	case item == authz.ScopeLogin || item == authz.ScopeOffline:
+		return s
+	case item == authz.ScopeMemo:
+		s.Authority = "memo"
 		return s
 	case strings.HasPrefix(item, "custom_json:"):
 		s.Line = "Send “" + clean(strings.TrimPrefix(item, "custom_json:"), 32) + "” app actions only"

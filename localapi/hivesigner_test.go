@@ -59,8 +59,9 @@ func TestHivesignerSDK(t *testing.T) {
 	}
 	token := res.location.Query().Get("access_token")
 
+	const secret = "meet at the usual place"
 	var out map[string]sdkAnswer
-	raw := runNode(t, dir, "run", e.base, token)
+	raw := runNode(t, dir, "run", e.base, token, hiveMemo(t, e, "bob", devnetMemoKey(t, "alice"), secret))
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("script output %s: %v", raw, err)
 	}
@@ -69,8 +70,15 @@ func TestHivesignerSDK(t *testing.T) {
 		Scope   []string       `json:"scope"`
 		Account map[string]any `json:"account"`
 	}
-	if err := json.Unmarshal(out["me"].OK, &me); err != nil || me.User != "alice" || me.Account["name"] != "alice" || len(me.Scope) != 6 {
+	if err := json.Unmarshal(out["me"].OK, &me); err != nil || me.User != "alice" || me.Account["name"] != "alice" || len(me.Scope) != 7 {
 		t.Fatalf("me: %s %s %v", out["me"].OK, out["me"].Err, err)
+	}
+	var decoded struct {
+		MemoDecoded string `json:"memoDecoded"`
+		Username    string `json:"username"`
+	}
+	if err := json.Unmarshal(out["decode"].OK, &decoded); err != nil || decoded.MemoDecoded != "#"+secret || decoded.Username != "alice" {
+		t.Fatalf("decode: %s %s %v", out["decode"].OK, out["decode"].Err, err)
 	}
 
 	methods := []string{"comment", "comment2", "vote", "deleteComment", "customJson", "reblog", "follow", "unfollow",

@@ -312,7 +312,7 @@ func (s *Server) serveIDOperations(w http.ResponseWriter, r *http.Request) {
 	for i, p := range parsed {
 		names[i] = p.Name
 	}
-	ops, err := s.buildPeerIDOperations(r.Context(), parsed)
+	ops, err := s.buildPeerIDOperations(r.Context(), grant.Account, parsed)
 	if err != nil {
 		s.peeridFailed(grant, names, err)
 		s.peeridOpsError(w, err)

@@ -12,11 +12,11 @@ import (
 	"localsigner/signer/tx"
 )
 
-// ErrMemoUnsupported: a transfer carries a non-empty memo. Peerplays memos
-// are encrypted with a shared secret of the sender's and recipient's memo
-// keys; the vault does not offer that computation yet, and Localsigner will
-// not send a memo in plaintext instead.
-var ErrMemoUnsupported = errors.New("memos are not supported yet: Peerplays memos are encrypted with the memo keys, which Localsigner cannot do yet, and it will not send one in plaintext; leave memo empty")
+// ErrMemoUnsupported: a transfer carries a memo but the server's signer
+// cannot compute memo secrets (see Memos). Peerplays memos are encrypted
+// with a shared secret of the sender's and recipient's memo keys, and
+// Localsigner will not send one in plaintext instead.
+var ErrMemoUnsupported = errors.New("memos are not supported by this signer: Peerplays memos are encrypted with the memo keys, and Localsigner will not send one in plaintext; leave memo empty")
 
 // nodeAPI is the raw call the PeerID surface needs for fees; *node.Client
 // has it.
@@ -34,7 +34,7 @@ var grapheneOpID = map[string]int{"transfer": 0, "limit_order_create": 1, "limit
 // is what the node quotes (get_required_fees). The result is checked by tx
 // exactly as any transaction. Errors wrap ErrPeerIDOperations (the request
 // is wrong), ErrMemoUnsupported, or ErrNodeDown / a node refusal.
-func (s *Server) buildPeerIDOperations(ctx context.Context, ops []PeerIDOperation) ([]tx.Operation, error) {
+func (s *Server) buildPeerIDOperations(ctx context.Context, account string, ops []PeerIDOperation) ([]tx.Operation, error) {
 	if s.chain.Family != chain.Graphene {
 		return nil, fmt.Errorf("%w: this Localsigner serves %s, not a Peerplays chain", ErrPeerIDOperations, s.cfg.Chain)
 	}
@@ -47,9 +47,15 @@ func (s *Server) buildPeerIDOperations(ctx context.Context, ops []PeerIDOperatio
 	}
 	out := make([]tx.Operation, 0, len(ops))
 	for i, p := range ops {
-		obj, feeAsset, err := s.peeridObject(p, ids)
+		obj, feeAsset, memoText, err := s.peeridObject(p, ids)
 		if err != nil {
 			return nil, fmt.Errorf("operation %d: %w", i, err)
+		}
+		if memoText != "" {
+			to, _ := obj["to"].(string)
+			if obj["memo"], err = s.sealPeerplaysMemo(ctx, account, to, memoText); err != nil {
+				return nil, fmt.Errorf("operation %d: memo: %w", i, err)
+			}
 		}
 		op, err := decodeGraphene(s.chain, p.Name, obj)
 		if err != nil {
@@ -69,12 +75,12 @@ func (s *Server) buildPeerIDOperations(ctx context.Context, ops []PeerIDOperatio
 }
 
 // peeridObject rewrites one PeerID operation into the chain's JSON object
-// with a zero fee.
-func (s *Server) peeridObject(p PeerIDOperation, ids map[string]string) (map[string]any, string, error) {
-	feeAsset := p.FeeAsset
+// with a zero fee, and returns its memo's text apart, to be encrypted.
+func (s *Server) peeridObject(p PeerIDOperation, ids map[string]string) (_ map[string]any, feeAsset, memoText string, _ error) {
+	feeAsset = p.FeeAsset
 	if !reAssetID.MatchString(feeAsset) {
 		if feeAsset != s.chain.CoreSymbol {
-			return nil, "", fmt.Errorf("%w: fee_asset %s: give the asset's id (1.3.N)", ErrPeerIDOperations, quoteShort(feeAsset))
+			return nil, "", "", fmt.Errorf("%w: fee_asset %s: give the asset's id (1.3.N)", ErrPeerIDOperations, quoteShort(feeAsset))
 		}
 		feeAsset = "1.3.0"
 	}
@@ -90,11 +96,7 @@ func (s *Server) peeridObject(p PeerIDOperation, ids map[string]string) (map[str
 			}
 			obj[k] = ref
 		case fieldMemo:
-			var m string
-			_ = json.Unmarshal(v, &m)
-			if m != "" {
-				return nil, "", ErrMemoUnsupported
-			}
+			_ = json.Unmarshal(v, &memoText)
 		case fieldTimestamp:
 			t, _ := peeridTime(v)
 			obj[k] = t.Format("2006-01-02T15:04:05")
@@ -103,7 +105,7 @@ func (s *Server) peeridObject(p PeerIDOperation, ids map[string]string) (map[str
 				var b bool
 				_ = json.Unmarshal(v, &b)
 				if b {
-					return nil, "", fmt.Errorf("%w: update_last_voting_time is not supported", ErrPeerIDOperations)
+					return nil, "", "", fmt.Errorf("%w: update_last_voting_time is not supported", ErrPeerIDOperations)
 				}
 				continue
 			}
@@ -111,11 +113,11 @@ func (s *Server) peeridObject(p PeerIDOperation, ids map[string]string) (map[str
 		case fieldOptions:
 			opts, err := strictObject(v)
 			if err != nil {
-				return nil, "", fmt.Errorf("%w: %s: %v", ErrPeerIDOperations, k, err)
+				return nil, "", "", fmt.Errorf("%w: %s: %v", ErrPeerIDOperations, k, err)
 			}
 			if ns, ok := opts["num_son"]; ok {
 				if n, err := peeridInteger(ns); err != nil || n != 0 {
-					return nil, "", fmt.Errorf("%w: new_options.num_son must be 0 (SON votes are not supported)", ErrPeerIDOperations)
+					return nil, "", "", fmt.Errorf("%w: new_options.num_son must be 0 (SON votes are not supported)", ErrPeerIDOperations)
 				}
 				delete(opts, "num_son")
 			}
@@ -124,7 +126,7 @@ func (s *Server) peeridObject(p PeerIDOperation, ids map[string]string) (map[str
 			obj[k] = v
 		}
 	}
-	return obj, feeAsset, nil
+	return obj, feeAsset, memoText, nil
 }
 
 // resolveAccountNames looks up every account given by name, in one call.

@@ -234,7 +234,6 @@ func TestPeerIDRefusals(t *testing.T) {
 		{"wrong acting account by name", "[" + pidTransfer("bob", "alice", 100, "") + "]", http.StatusForbidden, "acts for account 1.2.101"},
 		{"owner operation", "[" + ownerUpdate + "]", http.StatusForbidden, "owner key"},
 		{"mixed in and out of scope", "[" + pidTransfer(aliceID, bobID, 100, "") + "," + limitOrder + "]", http.StatusForbidden, "operation 1 (limit_order_create)"},
-		{"memo", "[" + pidTransfer(aliceID, bobID, 100, "hello") + "]", http.StatusBadRequest, "memos are not supported"},
 		{"unknown operation", `[{"op_name":"nft_mint","fee_asset":"1.3.0"}]`, http.StatusBadRequest, "not an operation Localsigner signs"},
 		{"unknown account", "[" + pidTransfer(aliceID, "nobody-here", 100, "") + "]", http.StatusBadRequest, "unknown account"},
 		{"no operations", "[]", http.StatusBadRequest, "no operations"},

@@ -341,6 +341,7 @@ var routes = []route{
 	{"/.well-known/jwks.json", []string{http.MethodGet}, 0, (*Server).serveJWKS},
 	{"/.well-known/oauth-authorization-server", []string{http.MethodGet}, 0, (*Server).serveMetadata},
 	{"/api/broadcast", []string{http.MethodPost}, maxBroadcastBody, (*Server).serveBroadcast},
+	{"/api/decode", []string{http.MethodGet, http.MethodPost, http.MethodPut}, maxOAuthBody, (*Server).serveDecode},
 	{"/api/me", []string{http.MethodGet, http.MethodPost, http.MethodPut}, maxOAuthBody, (*Server).serveMe},
 	{"/api/oauth2/token/revoke", []string{http.MethodPost}, maxOAuthBody, (*Server).serveAPIRevoke},
 	{"/api/token", []string{http.MethodGet}, 0, (*Server).serveTokenInfo},

@@ -54,17 +54,17 @@ func Summarize(c *chain.Chain, op tx.Operation) string {
 		}
 		return s
 	case *tx.Transfer:
-		return "Transfer " + o.Amount.String() + " from " + at(o.From) + " to " + at(o.To) + memo(o.Memo)
+		return "Transfer " + o.Amount.String() + " from " + at(o.From) + " to " + at(o.To) + memoText(o.Memo)
 	case *tx.RecurrentTransfer:
 		if o.Amount.Amount == 0 {
 			return fmt.Sprintf("%s cancels the recurrent transfer to %s", at(o.From), at(o.To))
 		}
 		return fmt.Sprintf("Recurrent transfer: %s from %s to %s every %s, %d times%s", o.Amount, at(o.From), at(o.To),
-			hours(int(o.Recurrence)), o.Executions, memo(o.Memo))
+			hours(int(o.Recurrence)), o.Executions, memoText(o.Memo))
 	case *tx.TransferToSavings:
-		return fmt.Sprintf("Move %s from %s into the savings of %s%s", o.Amount, at(o.From), at(o.To), memo(o.Memo))
+		return fmt.Sprintf("Move %s from %s into the savings of %s%s", o.Amount, at(o.From), at(o.To), memoText(o.Memo))
 	case *tx.TransferFromSavings:
-		return fmt.Sprintf("Withdraw %s from the savings of %s to %s (arrives in 3 days; request %d)%s", o.Amount, at(o.From), at(o.To), o.RequestID, memo(o.Memo))
+		return fmt.Sprintf("Withdraw %s from the savings of %s to %s (arrives in 3 days; request %d)%s", o.Amount, at(o.From), at(o.To), o.RequestID, memoText(o.Memo))
 	case *tx.CancelTransferFromSavings:
 		return fmt.Sprintf("%s cancels savings withdrawal %d", at(o.From), o.RequestID)
 	case *tx.TransferToVesting:
@@ -275,7 +275,7 @@ func orderTerms(fillOrKill bool, exp time.Time) string {
 	return ", until " + day(exp)
 }
 
-func memo(m string) string {
+func memoText(m string) string {
 	switch {
 	case m == "":
 		return ""

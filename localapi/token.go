@@ -110,14 +110,14 @@ type metadata struct {
 // serveMetadata is GET /.well-known/oauth-authorization-server (RFC 8414).
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	iss := s.IssuerURL()
-	scopes := []string{authz.ScopeLogin, authz.ScopeOffline, authz.ScopePosting}
+	scopes := []string{authz.ScopeLogin, authz.ScopeMemo, authz.ScopeOffline, authz.ScopePosting}
 	if t, ok := s.cfg.Catalog.(authz.OpTable); ok {
 		for name, a := range t {
 			if a < authz.Owner {
 				scopes = append(scopes, name)
 			}
 		}
-		slices.Sort(scopes[3:])
+		slices.Sort(scopes[4:])
 	}
 	secretAuth := []string{string(authz.AuthBasic), string(authz.AuthPost)}
 	s.writeJSON(w, http.StatusOK, metadata{

@@ -173,6 +173,7 @@ const (
 	EventAppPassword   = "app_password"   // the user generated or removed an app password
 	EventNoAskSet      = "no_ask_set"     // the user ticked "don't ask again" when confirming
 	EventNoAskRemoved  = "no_ask_removed" // the user removed "don't ask again" entries
+	EventMemoDecoded   = "memo_decoded"   // a dapp asked for an encrypted memo's text (never recorded)
 )
 
 // Store is transactional storage for the OAuth state. View runs fn in a

@@ -15,6 +15,10 @@ const (
 	ScopeOffline = "offline"
 	// ScopePosting is Hivesigner's bundle; it expands to PostingBundle.
 	ScopePosting = "posting"
+	// ScopeMemo lets a dapp have encrypted memos sent to the account
+	// decrypted (Hivesigner's /api/decode). It signs nothing, but it reads
+	// private messages, so it is granted only when asked for and approved.
+	ScopeMemo = "memo"
 )
 
 // PostingBundle is what Hivesigner's "posting" scope allows: its
@@ -41,7 +45,7 @@ const (
 type Scopes []string
 
 // ParseScopes reads a scope parameter: items separated by spaces (RFC 6749
-// §3.3) or commas (Hivesigner). Items are "login", "offline", "posting", an
+// §3.3) or commas (Hivesigner). Items are "login", "offline", "memo", "posting", an
 // operation name the catalog knows, or "custom_json:ID" for one custom_json
 // id. Unknown items and owner-authority operations are errors wrapping
 // ErrInvalidScope. An empty string gives an empty set.
@@ -56,7 +60,7 @@ func ParseScopes(s string, cat Catalog) (Scopes, error) {
 			return nil, fmt.Errorf("%w: item longer than %d bytes", ErrInvalidScope, maxScopeItem)
 		}
 		switch {
-		case f == ScopeLogin || f == ScopeOffline:
+		case f == ScopeLogin || f == ScopeOffline || f == ScopeMemo:
 			out = append(out, f)
 		case f == ScopePosting:
 			for _, op := range PostingBundle {
@@ -198,6 +202,8 @@ func (s Scopes) Describe(cat Catalog) []string {
 			out = append(out, "login: learn your account name")
 		case item == ScopeOffline:
 			out = append(out, "offline: keep access while you are away (refresh tokens)")
+		case item == ScopeMemo:
+			out = append(out, "memo: read encrypted memos sent to you (memo key)")
 		case strings.HasPrefix(item, narrowable+":"):
 			out = append(out, fmt.Sprintf("%s (posting key, only id %s)", narrowable, item[len(narrowable)+1:]))
 		default:

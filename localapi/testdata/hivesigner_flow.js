@@ -2,7 +2,8 @@
 // as a dapp would, with apiURL pointing at the local server.
 //
 //   node hivesigner_flow.js login-url BASE       prints the authorize URL
-//   node hivesigner_flow.js run BASE TOKEN       calls every SDK method
+//   node hivesigner_flow.js run BASE TOKEN MEMO  calls every SDK method;
+//                                                MEMO is an encrypted memo to decode
 //
 // The login URL is the SDK's own getLoginURL with its hard-coded
 // https://hivesigner.com replaced by the local server: the few lines the
@@ -12,10 +13,10 @@
 
 const hivesigner = require('hivesigner');
 
-const [mode, base, accessToken] = process.argv.slice(2);
+const [mode, base, accessToken, memo] = process.argv.slice(2);
 const app = 'hsdapp';
 const callbackURL = 'http://localhost:8080/callback';
-const scope = ['login', 'vote', 'comment', 'delete_comment', 'custom_json', 'claim_reward_balance'];
+const scope = ['login', 'memo', 'vote', 'comment', 'delete_comment', 'custom_json', 'claim_reward_balance'];
 
 function loginURL() {
   const client = new hivesigner.Client({ app, callbackURL, scope });
@@ -35,6 +36,7 @@ async function run() {
   const client = new hivesigner.Client({ app, callbackURL, scope, apiURL: base, accessToken });
   const out = {};
   await call(out, 'me', () => client.me());
+  await call(out, 'decode', () => client.decode(memo));
   await call(out, 'comment', () => client.comment('', 'devnet', 'alice', 'hs-post', 'Posted by hivesigner',
     'Hello from the hivesigner SDK', { app: 'hivesigner' }));
   await call(out, 'comment2', () => client.comment('', 'devnet', 'alice', 'hs-doomed', 'To be deleted', 'Bye', '{}'));
