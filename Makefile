@@ -28,8 +28,14 @@ DEPS ?= $(sort $(RUN_DEPS) $(TEST_DEPS))
 export LANG := $(shell locale -a 2>/dev/null | grep -qiE '^en_US\.utf-?8$$' && echo en_US.UTF-8 || echo C.UTF-8)
 export LANGUAGE ?= en_US
 
+# Fyne's no_emoji tag leaves out its bundled colour-emoji font, which Fyne parses again for every
+# text style it draws: about 12 MB of the app's idle memory (BENCHMARKS.md). Emoji in dapp text
+# then come from the system's fonts. Exported through GOFLAGS so that every go command here, and
+# the go builds the tests run themselves, build the same binary.
+export GOFLAGS := $(strip $(GOFLAGS) -tags=no_emoji)
+
 BIN := bin/localsigner
-# Build and test share one build cache: no extra tags or flags, so only -race differs.
+# Build and test share one build cache: the same tags, so only -race differs.
 GO_BUILD := $(GO) build -o $(BIN) .
 # One virtual X server for the whole test run, for the tests that open a real window.
 XVFB := xvfb-run -a -s '-screen 0 1280x800x24'

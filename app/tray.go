@@ -30,7 +30,9 @@ func (u *UI) setupTray() {
 	quit := fyne.NewMenuItem("Quit", u.Quit)
 	quit.IsQuit = true
 	d.SetSystemTrayMenu(fyne.NewMenu("Localsigner", open, lock, fyne.NewMenuItemSeparator(), quit))
-	d.SetSystemTrayIcon(assets.Icon)
+	// The 128×128 picture: the tray keeps its icon as raw pixels, and
+	// the 512×512 one would hold 1 MB for a few dozen pixels on screen.
+	d.SetSystemTrayIcon(assets.Mark)
 	d.SetSystemTrayWindow(u.win)
 	u.win.SetCloseIntercept(u.closeToTray)
 }
