@@ -66,7 +66,7 @@ func liveNoAsk(list []NoAsk, now time.Time) []NoAsk {
 // entry for the same key is replaced, so the last choice counts. Expired
 // entries are dropped in the same write. ErrNotFound: no such grant.
 func (is *Issuer) AddNoAsk(gid string, keys [][2]string, d time.Duration) error {
-	if d <= 0 || d > MaxNoAsk {
+	if d < time.Minute || d > MaxNoAsk {
 		return fmt.Errorf("%w: it must last between a minute and %d days", ErrNoAskLimit, int(MaxNoAsk/(24*time.Hour)))
 	}
 	if len(keys) == 0 {

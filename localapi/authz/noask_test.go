@@ -28,7 +28,7 @@ func TestNoAskLifecycle(t *testing.T) {
 	if grant().NoAskCovers([][2]string{toBob}, f.clk.Now()) {
 		t.Fatal("covered before any entry")
 	}
-	for _, d := range []time.Duration{0, -time.Hour, authz.MaxNoAsk + time.Second} {
+	for _, d := range []time.Duration{0, -time.Hour, 59 * time.Second, authz.MaxNoAsk + time.Second} {
 		if err := f.iss.AddNoAsk(gid, [][2]string{toBob}, d); !errors.Is(err, authz.ErrNoAskLimit) {
 			t.Fatalf("AddNoAsk(%v) = %v", d, err)
 		}
