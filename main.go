@@ -82,6 +82,7 @@ func runGUI(o cli.GUIOptions) error {
 		defer dn.net.Close()
 		opts.Network = app.NetworkDevnet
 		opts.DevnetDialect = dn.dialect
+		opts.Nodes = []string{dn.url}
 		opts.DemoAccounts = dn.demo
 		opts.DemoPassword = devnet.DefaultPassword
 	}

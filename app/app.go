@@ -48,6 +48,9 @@ type Options struct {
 	// accounts have no posting authority. Keys are filed under
 	// NetworkDevnet either way.
 	DevnetDialect string
+	// Nodes, if set, is the node list in use that the command line fixed
+	// (the embedded devnet's address); Settings shows it read-only.
+	Nodes []string
 	// DemoAccounts and DemoPassword are offered as a one-click import on
 	// the devnet (alice, bob and carol, whose keys derive from a public
 	// password). Empty: no demo import.

@@ -87,6 +87,13 @@ func newSettingsView(u *UI) *settingsView {
 			st.Nodes[network] = urls
 		}, "The node list applies at the next start.")
 	})
+	if len(u.opts.Nodes) > 0 {
+		// The embedded devnet's address, which may be a fallback port:
+		// shown as it is, not editable, and never saved over the list.
+		v.nodes.SetText(strings.Join(u.opts.Nodes, "\n"))
+		v.nodes.Disable()
+		saveNodes.Disable()
+	}
 
 	v.listen = widget.NewEntry()
 	v.listen.SetText(u.listenAddr())

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -144,4 +145,24 @@ func TestSettingsBackendReadOnly(t *testing.T) {
 		t.Fatal("a backend choice for a vault that cannot move")
 	}
 	wantText(t, u.win.Content(), "Keys are kept in encrypted files in the data folder, encrypted with your passphrase.")
+}
+
+// TestSettingsDevnetNodes: the node list the command line fixed (the
+// devnet's address, a fallback port here) is shown, read-only, and the
+// saved list is left alone.
+func TestSettingsDevnetNodes(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet, Nodes: []string{"ws://127.0.0.1:41234"}})
+	u.tabs.SelectIndex(3)
+	sv := u.prefsView
+	if sv.nodes.Text != "ws://127.0.0.1:41234" || !sv.nodes.Disabled() {
+		t.Fatalf("nodes %q, disabled %v", sv.nodes.Text, sv.nodes.Disabled())
+	}
+	if b := button(t, u.win.Content(), "Save nodes"); !b.Disabled() {
+		t.Fatal("Save nodes is enabled for a list the command line fixed")
+	}
+	if got := u.settings.NodesFor(NetworkDevnet); slices.Contains(got, "ws://127.0.0.1:41234") {
+		t.Fatalf("the fixed list was saved: %v", got)
+	}
 }
