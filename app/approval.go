@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"localsigner/app/internal/ontop"
 	"localsigner/localapi"
 	"localsigner/localapi/authz"
 	"localsigner/signer"
@@ -115,16 +114,7 @@ func (u *UI) openApproval(req localapi.ApprovalRequest) *approvalWindow {
 	})
 	u.approvals[req.ID] = aw
 	u.touch()
-	aw.w.Resize(fyne.NewSize(560, 660))
-	aw.w.CenterOnScreen()
-	aw.w.Show()
-	ontop.KeepAbove(aw.w)
-	aw.w.RequestFocus()
-	aw.w.Canvas().Focus(aw.deny)
-	aw.guard.arm(u.h.now())
-	if u.background {
-		aw.guard.pause()
-	}
+	aw.show(fyne.NewSize(560, 660), aw.deny)
 	aw.update()
 	u.updateWantTick()
 	return aw

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"localsigner/app/internal/ontop"
 	"localsigner/localapi"
 	"localsigner/signer/chain"
 )
@@ -52,16 +51,7 @@ func (u *UI) openConfirm(req localapi.ApprovalRequest) *confirmWindow {
 	decisionKeys(cw.w, func() { cw.decide(false) })
 	u.confirms[req.ID] = cw
 	u.touch()
-	cw.w.Resize(fyne.NewSize(580, 540))
-	cw.w.CenterOnScreen()
-	cw.w.Show()
-	ontop.KeepAbove(cw.w)
-	cw.w.RequestFocus()
-	cw.w.Canvas().Focus(cw.deny)
-	cw.guard.arm(u.h.now())
-	if u.background {
-		cw.guard.pause()
-	}
+	cw.show(fyne.NewSize(580, 540), cw.deny)
 	cw.update()
 	u.updateWantTick()
 	return cw

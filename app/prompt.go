@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/app/internal/ontop"
 	"localsigner/localapi"
 )
 
@@ -25,6 +26,22 @@ type prompt struct {
 
 	forget func() // drops the window from the UI's list of open prompts
 	onGone func() // shows that the request is no longer asked
+}
+
+// show puts the window up at size: centred, kept above the others where
+// the window manager allows it (X11), raised, with deny focused, and the
+// first-second guard armed (paused while the app is in the background).
+func (p *prompt) show(size fyne.Size, deny fyne.Focusable) {
+	p.w.Resize(size)
+	p.w.CenterOnScreen()
+	p.w.Show()
+	ontop.KeepAbove(p.w)
+	p.w.RequestFocus()
+	p.w.Canvas().Focus(deny)
+	p.guard.arm(p.u.h.now())
+	if p.u.background {
+		p.guard.pause()
+	}
 }
 
 // decide answers the queue and closes the window, or says why it could not.
