@@ -357,10 +357,14 @@ func (s *Server) authorizeActive(ctx context.Context, grant *authz.Token, ops []
 			rememberable = false
 		}
 	}
-	if rememberable && g.NoAskCovers(noAskKeys(ops), s.cfg.Now()) {
-		return nil, true, nil
+	var remember [][2]string
+	if rememberable {
+		remember = noAskKeys(ops)
+		if g.NoAskCovers(remember, s.cfg.Now()) {
+			return nil, true, nil
+		}
 	}
-	return nil, false, s.confirmTransaction(ctx, grant, g, ops, spend, reason, rememberable)
+	return nil, false, s.confirmTransaction(ctx, grant, g, ops, spend, reason, remember)
 }
 
 // signerError maps a vault failure.

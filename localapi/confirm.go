@@ -124,7 +124,9 @@ func checkRemember(ar *ApprovalRequest, d *Decision) error {
 // serving the admin channel and the GUI), to confirm one transaction. It
 // returns nil once confirmed, ErrConfirmationDenied, ErrConfirmationTimeout
 // (after Config.ConfirmTimeout), ErrBusy, or ctx's error if the caller left.
-func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *authz.Grant, ops []tx.Operation, spend map[string]int64, reason string, rememberable bool) error {
+// remember are the "don't ask again" keys the prompt offers (noAskKeys), nil
+// when it offers none; g must not be nil when they are given.
+func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *authz.Grant, ops []tx.Operation, spend map[string]int64, reason string, remember [][2]string) error {
 	origin := ""
 	if g != nil {
 		origin = g.Origin
@@ -148,11 +150,8 @@ func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *
 	now := s.cfg.Now()
 	tc := &TransactionConfirm{GrantID: grant.GrantID, Authority: tx.Active.String(), Reason: reason,
 		Spending: formatSpending(s.chain, spend)}
-	keys := noAskKeys(ops)
-	if g != nil && rememberable {
-		for _, k := range keys {
-			tc.Remember = append(tc.Remember, noAskLine(k))
-		}
+	for _, k := range remember {
+		tc.Remember = append(tc.Remember, noAskLine(k))
 	}
 	for _, op := range ops {
 		raw, err := tx.MarshalOperationJSON(s.chain, op)
@@ -178,7 +177,7 @@ func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *
 		if d.RememberSeconds > 0 && len(tc.Remember) > 0 {
 			// The transaction goes ahead even if this write fails: the user
 			// approved it; only the standing choice is lost, and logged.
-			if err := s.iss.AddNoAsk(g.ID, keys, time.Duration(d.RememberSeconds)*time.Second); err != nil {
+			if err := s.iss.AddNoAsk(g.ID, remember, time.Duration(d.RememberSeconds)*time.Second); err != nil {
 				s.log.Error("remember don't-ask-again", "grant", g.ID, "err", err)
 			}
 		}
