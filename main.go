@@ -18,17 +18,17 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"localsigner/app"
+	"localsigner/authz"
 	"localsigner/cli"
 	"localsigner/examples/dapp"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
 	"localsigner/localapi/jose"
-	"localsigner/localapi/store"
 	"localsigner/signer"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
+	"localsigner/store"
 )
 
 func main() {

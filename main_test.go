@@ -23,16 +23,16 @@ import (
 	"golang.org/x/oauth2"
 
 	"localsigner/app"
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 	"localsigner/localapi/jose"
-	"localsigner/localapi/store"
 	"localsigner/signer"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/keys"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
+	"localsigner/store"
 )
 
 // TestDesktopAppUnderX runs the real binary on an X display (make test

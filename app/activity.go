@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // auditLimit is how many of the newest audit events the tab reads.

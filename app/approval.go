@@ -14,8 +14,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 	"localsigner/signer"
 )
 

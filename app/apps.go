@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // appsView is the Apps tab: what each dapp was granted (origin, account,

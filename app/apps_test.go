@@ -15,10 +15,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"golang.org/x/oauth2"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
 	"localsigner/signer"
+	"localsigner/store"
 )
 
 // server runs the real dapp server (bbolt store, loopback HTTP) on the

@@ -15,11 +15,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/oauth2"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
+	"localsigner/store"
 )
 
 // chainEnv is the real server on the embedded devnet (a block every 50 ms)

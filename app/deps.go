@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 	"localsigner/signer"
 	"localsigner/signer/node"
 )

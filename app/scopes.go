@@ -3,7 +3,7 @@ package app
 import (
 	"strings"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // scopeLines says in plain words what each scope lets a dapp do. The

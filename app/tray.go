@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"localsigner/assets"
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // setupTray puts Localsigner in the system tray (Open, Lock, Quit) where

@@ -22,11 +22,11 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"localsigner/authz"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
 	"localsigner/signer"
 	"localsigner/signer/devnet"
+	"localsigner/store"
 )
 
 // crashLoops is how many times the crash loop kills the server (and, every

@@ -18,13 +18,13 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"localsigner/authz"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
 	"localsigner/signer"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
+	"localsigner/store"
 )
 
 // The harness runs the real parts: the devnet producing a block every

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
 	"localsigner/signer"
 )
 

@@ -9,9 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
 )
 
 // The commands in this file talk to a running Localsigner (serve --headless

@@ -11,15 +11,15 @@ import (
 	"sync"
 	"syscall"
 
+	"localsigner/authz"
 	"localsigner/examples/dapp"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
 	"localsigner/localapi/jose"
-	"localsigner/localapi/store"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
+	"localsigner/store"
 )
 
 // signalContext is the context serve runs under: cancelled by SIGINT or

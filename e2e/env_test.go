@@ -16,15 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/examples/dapp"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
 	"localsigner/signer"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
+	"localsigner/store"
 )
 
 // The world of one test, all real and all on loopback: the devnet (a Hive

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/chain"
 	"localsigner/signer/tx"
 )

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // ApprovalRequest is a request waiting for the user. It holds only what a

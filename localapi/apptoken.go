@@ -9,7 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/localapi/jose"
 )
 

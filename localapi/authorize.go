@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // serveAuthorize is GET /oauth2/authorize. The request waits for the user's

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // Bearer tokens (RFC 6750) for the dapp API. The token is taken from

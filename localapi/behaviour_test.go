@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 )
 
 func TestCodeReplayOverHTTP(t *testing.T) {

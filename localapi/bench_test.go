@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 	"localsigner/signer/chain"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"

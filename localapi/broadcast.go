@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer"
 	"localsigner/signer/chain"
 	"localsigner/signer/keys"

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/tx"
 )
 

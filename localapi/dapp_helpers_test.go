@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
 )

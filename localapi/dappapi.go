@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
 )

@@ -3,7 +3,7 @@ package localapi
 import (
 	"context"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/tx"
 )
 

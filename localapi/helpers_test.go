@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
 	"localsigner/signer"
+	"localsigner/store"
 )
 
 // The tests run the real thing: the signer's vault with a cheap KDF, the

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // The methods below are what the admin channel (package localapi/admin)

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer"
 	"localsigner/signer/chain"
 	"localsigner/signer/keys"

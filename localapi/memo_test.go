@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/keys"

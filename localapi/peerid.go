@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/node"
 )
 

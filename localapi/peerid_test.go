@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/authz"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"localsigner/localapi/store"
+	"localsigner/store"
 )
 
 // forms returns the ways a secret could leak: as is, base64 (standard and

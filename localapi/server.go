@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/localapi/jose"
 	"localsigner/signer/chain"
 )

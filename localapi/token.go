@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"slices"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // serveToken is POST /oauth2/token (RFC 6749 §3.2): authorization_code

@@ -18,8 +18,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 )
 
 // SocketName is the socket's file name in the data directory.

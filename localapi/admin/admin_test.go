@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 )
 
 // fakeBackend records what the channel asks of it.

@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 )
 
 // Client talks to a running Localsigner over its admin socket. Each call is

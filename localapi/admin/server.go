@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"localsigner/authz"
 	"localsigner/localapi"
-	"localsigner/localapi/authz"
 )
 
 // connTimeout bounds one exchange on the socket.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // grantOf returns the id of the only grant of client.

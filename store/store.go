@@ -28,7 +28,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterr "go.etcd.io/bbolt/errors"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // FileName is the database file's name in the data directory.

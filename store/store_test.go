@@ -9,7 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 func TestOpenLocksAndRestricts(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"localsigner/localapi/store"
+	"localsigner/store"
 )
 
 func TestInstanceKeyCreatedOnceAndKept(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi/authz"
-	"localsigner/localapi/store"
+	"localsigner/authz"
+	"localsigner/store"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 	"localsigner/signer/chain"
 	"localsigner/signer/tx"
 )

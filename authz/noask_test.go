@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // TestNoAskLifecycle: entries cover exactly their (operation, counterparty)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 func TestNarrowGrant(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"localsigner/localapi/authz"
+	"localsigner/authz"
 )
 
 // tx adapts a bbolt transaction to authz.Tx.
