@@ -93,7 +93,7 @@ func noAskKeys(ops []tx.Operation) [][2]string {
 
 // noAskLine says what a "don't ask again" key lets through, for the prompt.
 func noAskLine(k [2]string) string {
-	line := CleanText(authz.NoAskText(k[0], k[1]), 200)
+	line := tx.CleanText(authz.NoAskText(k[0], k[1]), 200)
 	if _, spends := spendingOps[strings.SplitN(k[0], ":", 2)[0]]; spends {
 		line += ", any amount"
 	}
@@ -158,7 +158,7 @@ func (s *Server) confirmTransaction(ctx context.Context, grant *authz.Token, g *
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidOperations, err)
 		}
-		tc.Operations = append(tc.Operations, OperationSummary{Name: op.Name(), Summary: Summarize(s.chain, op), JSON: raw})
+		tc.Operations = append(tc.Operations, OperationSummary{Name: op.Name(), Summary: tx.Summary(s.chain, op), JSON: raw})
 	}
 	ar := &ApprovalRequest{Kind: KindTransaction, ClientID: grant.ClientID, Origin: origin, Account: grant.Account,
 		Chain: s.cfg.Chain, CreatedAt: now, ExpiresAt: now.Add(s.cfg.ConfirmTimeout), Transaction: tc}

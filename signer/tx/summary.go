@@ -1,4 +1,4 @@
-package localapi
+package tx
 
 import (
 	"fmt"
@@ -9,18 +9,17 @@ import (
 	"unicode/utf8"
 
 	"localsigner/signer/chain"
-	"localsigner/signer/tx"
 )
 
-// Summarize describes one operation in a sentence a person can check
+// Summary describes one operation in a sentence a person can check
 // before signing: who acts, what moves where, with amounts and their
 // symbols, and the memo. Text chosen by the dapp (memos, titles, JSON) is
 // cleaned of control and direction-changing characters and shortened, so
 // it cannot disguise the rest of the line. c gives Peerplays' core asset
 // symbol; it may be nil for Hive operations.
-func Summarize(c *chain.Chain, op tx.Operation) string {
+func Summary(c *chain.Chain, op Operation) string {
 	switch o := op.(type) {
-	case *tx.Vote:
+	case *Vote:
 		post := postRef(o.Author, o.Permlink)
 		switch {
 		case o.Weight > 0:
@@ -29,14 +28,14 @@ func Summarize(c *chain.Chain, op tx.Operation) string {
 			return fmt.Sprintf("%s downvotes %s on %s", at(o.Voter), percent(-int64(o.Weight)), post)
 		}
 		return fmt.Sprintf("%s removes the vote on %s", at(o.Voter), post)
-	case *tx.Comment:
+	case *Comment:
 		if o.ParentAuthor == "" {
 			return fmt.Sprintf("%s publishes the post %s (%s)", at(o.Author), quote(o.Title, 80), postRef(o.Author, o.Permlink))
 		}
 		return fmt.Sprintf("%s replies to %s: %s", at(o.Author), postRef(o.ParentAuthor, o.ParentPermlink), quote(o.Body, 80))
-	case *tx.DeleteComment:
+	case *DeleteComment:
 		return fmt.Sprintf("%s deletes %s", at(o.Author), postRef(o.Author, o.Permlink))
-	case *tx.CommentOptions:
+	case *CommentOptions:
 		s := fmt.Sprintf("%s sets the payout of %s: at most %s, %s in HBD", at(o.Author), postRef(o.Author, o.Permlink),
 			o.MaxAcceptedPayout, percent(int64(o.PercentHBD)))
 		if !o.AllowVotes {
@@ -53,139 +52,139 @@ func Summarize(c *chain.Chain, op tx.Operation) string {
 			s += ", beneficiaries " + strings.Join(bs, ", ")
 		}
 		return s
-	case *tx.Transfer:
+	case *Transfer:
 		return "Transfer " + o.Amount.String() + " from " + at(o.From) + " to " + at(o.To) + memoText(o.Memo)
-	case *tx.RecurrentTransfer:
+	case *RecurrentTransfer:
 		if o.Amount.Amount == 0 {
 			return fmt.Sprintf("%s cancels the recurrent transfer to %s", at(o.From), at(o.To))
 		}
 		return fmt.Sprintf("Recurrent transfer: %s from %s to %s every %s, %d times%s", o.Amount, at(o.From), at(o.To),
 			hours(int(o.Recurrence)), o.Executions, memoText(o.Memo))
-	case *tx.TransferToSavings:
+	case *TransferToSavings:
 		return fmt.Sprintf("Move %s from %s into the savings of %s%s", o.Amount, at(o.From), at(o.To), memoText(o.Memo))
-	case *tx.TransferFromSavings:
+	case *TransferFromSavings:
 		return fmt.Sprintf("Withdraw %s from the savings of %s to %s (arrives in 3 days; request %d)%s", o.Amount, at(o.From), at(o.To), o.RequestID, memoText(o.Memo))
-	case *tx.CancelTransferFromSavings:
+	case *CancelTransferFromSavings:
 		return fmt.Sprintf("%s cancels savings withdrawal %d", at(o.From), o.RequestID)
-	case *tx.TransferToVesting:
+	case *TransferToVesting:
 		if o.To == "" || o.To == o.From {
 			return fmt.Sprintf("%s powers up %s", at(o.From), o.Amount)
 		}
 		return fmt.Sprintf("%s powers up %s for %s", at(o.From), o.Amount, at(o.To))
-	case *tx.WithdrawVesting:
+	case *WithdrawVesting:
 		if o.VestingShares.Amount == 0 {
 			return fmt.Sprintf("%s stops the power down", at(o.Account))
 		}
 		return fmt.Sprintf("%s powers down %s (paid out weekly over 13 weeks)", at(o.Account), o.VestingShares)
-	case *tx.SetWithdrawVestingRoute:
+	case *SetWithdrawVestingRoute:
 		s := fmt.Sprintf("%s sends %s of the power down to %s", at(o.FromAccount), percent(int64(o.Percent)), at(o.ToAccount))
 		if o.AutoVest {
 			s += " (powered up again)"
 		}
 		return s
-	case *tx.DelegateVestingShares:
+	case *DelegateVestingShares:
 		if o.VestingShares.Amount == 0 {
 			return fmt.Sprintf("%s removes the delegation to %s", at(o.Delegator), at(o.Delegatee))
 		}
 		return fmt.Sprintf("%s delegates %s to %s", at(o.Delegator), o.VestingShares, at(o.Delegatee))
-	case *tx.ClaimRewardBalance:
+	case *ClaimRewardBalance:
 		return fmt.Sprintf("%s claims rewards: %s, %s, %s", at(o.Account), o.RewardHive, o.RewardHBD, o.RewardVests)
-	case *tx.Convert:
+	case *Convert:
 		return fmt.Sprintf("%s converts %s (takes 3.5 days; request %d)", at(o.Owner), o.Amount, o.RequestID)
-	case *tx.CollateralizedConvert:
+	case *CollateralizedConvert:
 		return fmt.Sprintf("%s converts %s to HBD with collateral (request %d)", at(o.Owner), o.Amount, o.RequestID)
-	case *tx.LimitOrderCreate:
+	case *LimitOrderCreate:
 		return fmt.Sprintf("%s offers %s for at least %s on the market (order %d%s)", at(o.Owner), o.AmountToSell, o.MinToReceive,
 			o.OrderID, orderTerms(o.FillOrKill, o.Expiration))
-	case *tx.LimitOrderCreate2:
+	case *LimitOrderCreate2:
 		return fmt.Sprintf("%s offers %s at %s per %s on the market (order %d%s)", at(o.Owner), o.AmountToSell,
 			o.ExchangeRate.Quote, o.ExchangeRate.Base, o.OrderID, orderTerms(o.FillOrKill, o.Expiration))
-	case *tx.LimitOrderCancel:
+	case *LimitOrderCancel:
 		return fmt.Sprintf("%s cancels market order %d", at(o.Owner), o.OrderID)
-	case *tx.FeedPublish:
+	case *FeedPublish:
 		return fmt.Sprintf("%s publishes the price feed %s = %s", at(o.Publisher), o.ExchangeRate.Base, o.ExchangeRate.Quote)
-	case *tx.EscrowTransfer:
+	case *EscrowTransfer:
 		return fmt.Sprintf("Escrow %s and %s from %s to %s with agent %s (fee %s, escrow %d)", o.HBDAmount, o.HiveAmount,
 			at(o.From), at(o.To), at(o.Agent), o.Fee, o.EscrowID)
-	case *tx.EscrowApprove:
+	case *EscrowApprove:
 		verb := "approves"
 		if !o.Approve {
 			verb = "rejects"
 		}
 		return fmt.Sprintf("%s %s escrow %d from %s to %s", at(o.Who), verb, o.EscrowID, at(o.From), at(o.To))
-	case *tx.EscrowDispute:
+	case *EscrowDispute:
 		return fmt.Sprintf("%s disputes escrow %d from %s to %s", at(o.Who), o.EscrowID, at(o.From), at(o.To))
-	case *tx.EscrowRelease:
+	case *EscrowRelease:
 		return fmt.Sprintf("%s releases %s and %s of escrow %d to %s", at(o.Who), o.HBDAmount, o.HiveAmount, o.EscrowID, at(o.Receiver))
-	case *tx.CustomJSON:
+	case *CustomJSON:
 		signers := append(append([]string(nil), o.RequiredAuths...), o.RequiredPostingAuths...)
 		return fmt.Sprintf("%s sends the app action %s: %s", ats(signers), quote(o.ID, 32), clean(o.JSON, 120))
-	case *tx.Custom:
+	case *Custom:
 		return fmt.Sprintf("%s sends custom data (id %d, %d bytes)", ats(o.RequiredAuths), o.ID, len(o.Data))
-	case *tx.AccountWitnessVote:
+	case *AccountWitnessVote:
 		if o.Approve {
 			return fmt.Sprintf("%s votes for witness %s", at(o.Account), at(o.Witness))
 		}
 		return fmt.Sprintf("%s removes the witness vote for %s", at(o.Account), at(o.Witness))
-	case *tx.AccountWitnessProxy:
+	case *AccountWitnessProxy:
 		if o.Proxy == "" {
 			return fmt.Sprintf("%s removes the witness voting proxy", at(o.Account))
 		}
 		return fmt.Sprintf("%s lets %s cast the witness votes (proxy)", at(o.Account), at(o.Proxy))
-	case *tx.UpdateProposalVotes:
+	case *UpdateProposalVotes:
 		verb := "supports"
 		if !o.Approve {
 			verb = "withdraws support from"
 		}
 		return fmt.Sprintf("%s %s proposals %s", at(o.Voter), verb, ids(o.ProposalIDs))
-	case *tx.CreateProposal:
+	case *CreateProposal:
 		return fmt.Sprintf("%s creates the proposal %s paying %s %s a day from %s to %s", at(o.Creator), quote(o.Subject, 80),
 			at(o.Receiver), o.DailyPay, day(o.StartDate), day(o.EndDate))
-	case *tx.UpdateProposal:
+	case *UpdateProposal:
 		s := fmt.Sprintf("%s changes proposal %d: %s, %s a day", at(o.Creator), o.ProposalID, quote(o.Subject, 80), o.DailyPay)
 		if o.EndDate != nil {
 			s += ", ending " + day(*o.EndDate)
 		}
 		return s
-	case *tx.RemoveProposal:
+	case *RemoveProposal:
 		return fmt.Sprintf("%s removes proposals %s", at(o.ProposalOwner), ids(o.ProposalIDs))
-	case *tx.AccountCreate:
+	case *AccountCreate:
 		return fmt.Sprintf("%s creates the account %s for a fee of %s", at(o.Creator), at(o.NewAccountName), o.Fee)
-	case *tx.AccountCreateWithDelegation:
+	case *AccountCreateWithDelegation:
 		return fmt.Sprintf("%s creates the account %s for a fee of %s, delegating %s", at(o.Creator), at(o.NewAccountName), o.Fee, o.Delegation)
-	case *tx.ClaimAccount:
+	case *ClaimAccount:
 		return fmt.Sprintf("%s claims an account creation token for %s", at(o.Creator), o.Fee)
-	case *tx.CreateClaimedAccount:
+	case *CreateClaimedAccount:
 		return fmt.Sprintf("%s creates the account %s with a claimed token", at(o.Creator), at(o.NewAccountName))
-	case *tx.AccountUpdate:
+	case *AccountUpdate:
 		return accountChange(o.Account, o.Owner != nil, o.Active != nil, o.Posting != nil, true, o.JSONMetadata != "")
-	case *tx.AccountUpdate2:
+	case *AccountUpdate2:
 		return accountChange(o.Account, o.Owner != nil, o.Active != nil, o.Posting != nil, o.MemoKey != nil,
 			o.JSONMetadata != "" || o.PostingJSONMetadata != "")
-	case *tx.WitnessUpdate:
+	case *WitnessUpdate:
 		return fmt.Sprintf("%s updates the witness settings (%s)", at(o.Owner), quote(o.URL, 60))
-	case *tx.RequestAccountRecovery:
+	case *RequestAccountRecovery:
 		return fmt.Sprintf("%s asks to recover %s with a new owner authority", at(o.RecoveryAccount), at(o.AccountToRecover))
-	case *tx.ChangeRecoveryAccount:
+	case *ChangeRecoveryAccount:
 		return fmt.Sprintf("%s makes %s the recovery account (takes 30 days)", at(o.AccountToRecover), at(o.NewRecoveryAccount))
-	case *tx.DeclineVotingRights:
+	case *DeclineVotingRights:
 		if o.Decline {
 			return fmt.Sprintf("%s gives up all voting rights for ever (cannot be undone after 30 days)", at(o.Account))
 		}
 		return fmt.Sprintf("%s cancels giving up the voting rights", at(o.Account))
 
-	case *tx.PeerplaysTransfer:
+	case *PeerplaysTransfer:
 		s := fmt.Sprintf("Transfer %s from account %s to account %s", o.Amount.Format(c), o.From, o.To)
 		if o.Memo != nil {
 			s += " with an encrypted memo"
 		}
 		return s + feeText(c, o.Fee)
-	case *tx.PeerplaysLimitOrderCreate:
+	case *PeerplaysLimitOrderCreate:
 		return fmt.Sprintf("Account %s offers %s for at least %s (until %s)", o.Seller, o.AmountToSell.Format(c),
 			o.MinToReceive.Format(c), day(o.Expiration)) + feeText(c, o.Fee)
-	case *tx.PeerplaysLimitOrderCancel:
+	case *PeerplaysLimitOrderCancel:
 		return fmt.Sprintf("Account %s cancels order %s", o.FeePayingAccount, o.Order) + feeText(c, o.Fee)
-	case *tx.PeerplaysAccountUpdate:
+	case *PeerplaysAccountUpdate:
 		var parts []string
 		if o.Owner != nil {
 			parts = append(parts, "owner authority (full control)")
@@ -224,7 +223,7 @@ func accountChange(account string, owner, active, posting, memoKey, meta bool) s
 	return at(account) + " changes its " + strings.Join(parts, ", ")
 }
 
-func feeText(c *chain.Chain, fee tx.GrapheneAsset) string {
+func feeText(c *chain.Chain, fee GrapheneAsset) string {
 	return "; fee " + fee.Format(c)
 }
 

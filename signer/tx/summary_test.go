@@ -1,4 +1,4 @@
-package localapi
+package tx_test
 
 import (
 	"strings"
@@ -84,8 +84,8 @@ func TestSummarize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Summarize(tt.c, tt.op); got != tt.want {
-				t.Errorf("Summarize\n got %s\nwant %s", got, tt.want)
+			if got := tx.Summary(tt.c, tt.op); got != tt.want {
+				t.Errorf("Summary\n got %s\nwant %s", got, tt.want)
 			}
 		})
 	}
@@ -101,8 +101,8 @@ func TestClean(t *testing.T) {
 		{"bad \xff utf8", "bad \uFFFD utf8"},
 		{"émoji 🙂 ok", "émoji 🙂 ok"},
 	} {
-		if got := clean(tt.in, 100); got != tt.want {
-			t.Errorf("clean(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := tx.CleanText(tt.in, 100); got != tt.want {
+			t.Errorf("CleanText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

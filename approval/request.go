@@ -1,0 +1,109 @@
+// Package approval is the contract between the code that needs a person's
+// decision and the people who give it: the request and decision types and
+// the queue they meet in. The wallet puts requests in; the desktop app (a
+// window per request) and the command line (localsigner approvals, approve,
+// deny) take them out and answer. It knows nothing of HTTP, Fyne or where a
+// request came from beyond what the request says.
+package approval
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Kinds of Request.
+const (
+	// KindAuthorize asks whether a site or app may have a grant: scopes
+	// for an account. Decision.Scopes, Account and AllowImplicit matter.
+	KindAuthorize = "authorize"
+	// KindTransaction asks the user to confirm one transaction;
+	// Request.Transaction describes it. Decision.Approved and
+	// RememberSeconds matter.
+	KindTransaction = "transaction"
+)
+
+// Request is a request waiting for the user. It holds only what a person
+// needs to decide: who asks (client and, above all, the origin Localsigner
+// established for it), for what, and for which account.
+type Request struct {
+	ID          string `json:"id"`
+	ClientID    string `json:"client_id"`
+	ClientName  string `json:"client_name,omitempty"` // registered apps only
+	Registered  bool   `json:"registered"`            // a registered app rather than a site
+	FirstTime   bool   `json:"first_time"`            // approving binds this client_id to RedirectURI
+	RedirectURI string `json:"redirect_uri"`
+	// Origin is where the answer goes; the approval UI shows it most
+	// prominently, since client_id is chosen by the page.
+	Origin       string `json:"origin"`
+	ResponseType string `json:"response_type"`
+	// RequestedScopes is a canonical scope set (sorted, "posting"
+	// expanded), as authz.Scopes.
+	RequestedScopes []string `json:"requested_scopes"`
+	// Descriptions explains each requested scope with the key it uses.
+	Descriptions []string `json:"descriptions"`
+	// NeedsImplicitOptIn: the dapp wants the token in the redirect and has
+	// not been allowed to; approving requires Decision.AllowImplicit.
+	NeedsImplicitOptIn bool      `json:"needs_implicit_opt_in,omitempty"`
+	Account            string    `json:"account,omitempty"` // the dapp's hint, or the account acting
+	Chain              string    `json:"chain"`
+	CreatedAt          time.Time `json:"created_at"`
+	ExpiresAt          time.Time `json:"expires_at"`
+
+	// Kind is KindAuthorize or KindTransaction.
+	Kind string `json:"kind"`
+	// Transaction is set for KindTransaction only.
+	Transaction *Transaction `json:"transaction,omitempty"`
+}
+
+// Transaction is what a KindTransaction request asks to sign: one line per
+// operation with its raw JSON, what leaves the account, and why the user is
+// asked.
+type Transaction struct {
+	GrantID string `json:"grant_id,omitempty"`
+	// Authority is the strongest key that will sign: "active" or
+	// "posting".
+	Authority  string      `json:"authority"`
+	Operations []Operation `json:"operations"`
+	// Spending lists what the transaction moves out of the account, one
+	// amount per asset ("10.000 HIVE"); empty if nothing or unknown.
+	Spending []string `json:"spending,omitempty"`
+	// Reason says why the user is asked rather than the grant deciding.
+	Reason string `json:"reason"`
+	// Remember, when not empty, offers "don't ask again": what the user
+	// would stop being asked about, one line per operation kind ("transfer
+	// to @bob with no memo, any amount"). Empty when the transaction cannot
+	// be remembered.
+	Remember []string `json:"remember,omitempty"`
+}
+
+// Operation is one operation as the user sees it.
+type Operation struct {
+	Name string `json:"name"`
+	// Summary is a sentence such as "Transfer 10.000 HIVE from @alice to
+	// @bob, memo “thanks”"; text chosen by the dapp is cleaned of control
+	// and direction-changing characters.
+	Summary string `json:"summary"`
+	// Details, for operations that change authorities, keys, recovery,
+	// proxy or witness votes, list every new key and account in full, one
+	// per line ("New active authority: key STM6… weight 1, threshold 1").
+	Details []string `json:"details,omitempty"`
+	// JSON is the operation in the chain's JSON form, [name, {…}].
+	JSON json.RawMessage `json:"json"`
+}
+
+// Decision is the user's answer.
+type Decision struct {
+	Approved bool `json:"approved"`
+	// Scopes is the subset granted; nil grants everything requested.
+	Scopes []string `json:"scopes,omitempty"`
+	// Account is the account to act for; empty takes the request's hint,
+	// or the only account the vault holds on the chain.
+	Account string `json:"account,omitempty"`
+	// AllowImplicit lets a dapp use response_type=token from now on.
+	AllowImplicit bool `json:"allow_implicit,omitempty"`
+	// RememberSeconds, on an approved transaction whose request offers it
+	// (Transaction.Remember), stops asking for the same operations to the
+	// same accounts from this grant for that many seconds. Zero asks every
+	// time.
+	RememberSeconds int64 `json:"remember_seconds,omitempty"`
+}
