@@ -15,14 +15,14 @@ import (
 type memberKind uint8
 
 const (
-	memberOther   memberKind = iota // numbers, flags, times, ids of things other than accounts
-	memberAccount                   // one account name or account id (1.2.N)
-	memberAccounts                  // a set of accounts (required_auths)
-	memberAsset                     // an amount with its asset
-	memberKey                       // a public key
-	memberText                      // free text (memo, JSON, titles)
-	memberAuthority                 // an account authority (owner, active, posting): keys and accounts
-	memberVotes                     // Graphene vote ids
+	memberOther     memberKind = iota // numbers, flags, times, ids of things other than accounts
+	memberAccount                     // one account name or account id (1.2.N)
+	memberAccounts                    // a set of accounts (required_auths)
+	memberAsset                       // an amount with its asset
+	memberKey                         // a public key
+	memberText                        // free text (memo, JSON, titles)
+	memberAuthority                   // an account authority (owner, active, posting): keys and accounts
+	memberVotes                       // Graphene vote ids
 )
 
 // member is one leaf of an operation as the registry sees it. Path is the
@@ -85,21 +85,23 @@ func (r *memberReader) accountOrEmpty(name string, p *string) {
 func (r *memberReader) text(name string, p *string, _ textKind) {
 	r.add(name, member{kind: memberText, value: *p})
 }
-func (r *memberReader) hexBytes(name string, _ *[]byte)         { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) boolean(name string, _ *bool)            { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) u16(name string, _ *uint16, _ uint16)    { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) i16(name string, _ *int16, _, _ int16)   { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) u32(name string, _ *uint32)              { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) u64(name string, _ *uint64)              { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) nonNegativeI64(name string, _ *int64)    { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) timeSec(name string, _ *time.Time)       { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) proposalIDs(name string, _ *[]int64)     { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) emptyExtensions(name string, _ extForm)  {}
+func (r *memberReader) hexBytes(name string, _ *[]byte)        { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) boolean(name string, _ *bool)           { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) u16(name string, _ *uint16, _ uint16)   { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) i16(name string, _ *int16, _, _ int16)  { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) u32(name string, _ *uint32)             { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) u64(name string, _ *uint64)             { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) nonNegativeI64(name string, _ *int64)   { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) timeSec(name string, _ *time.Time)      { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) proposalIDs(name string, _ *[]int64)    { r.add(name, member{kind: memberOther}) }
+func (r *memberReader) emptyExtensions(name string, _ extForm) {}
 func (r *memberReader) proposalEndDate(name string, _ **time.Time) {
 	r.add(name, member{kind: memberOther})
 }
-func (r *memberReader) recurrentPairID(name string, _ **uint8) { r.add(name, member{kind: memberOther}) }
-func (r *memberReader) emptyAddressAuths(string)               {}
+func (r *memberReader) recurrentPairID(name string, _ **uint8) {
+	r.add(name, member{kind: memberOther})
+}
+func (r *memberReader) emptyAddressAuths(string) {}
 
 func (r *memberReader) asset(name string, p *Asset, _ assetRule) {
 	r.add(name, member{kind: memberAsset, units: p.Amount, symbol: p.Symbol, precision: p.Precision, known: p.Symbol != ""})
@@ -174,7 +176,9 @@ func (r *memberReader) accountSet(name string, p *[]string) {
 func (r *memberReader) accountWeights(name string, _ *[]AccountWeight) {
 	r.add(name, member{kind: memberAuthority})
 }
-func (r *memberReader) keyWeights(name string, _ *[]KeyWeight) { r.add(name, member{kind: memberAuthority}) }
+func (r *memberReader) keyWeights(name string, _ *[]KeyWeight) {
+	r.add(name, member{kind: memberAuthority})
+}
 func (r *memberReader) objectWeights(name string, _ *[]ObjectWeight) {
 	r.add(name, member{kind: memberAuthority})
 }
