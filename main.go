@@ -18,12 +18,12 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"localsigner/app"
+	"localsigner/approval"
 	"localsigner/authz"
 	"localsigner/cli"
 	"localsigner/examples/dapp"
+	"localsigner/internal/daemon"
 	"localsigner/localapi"
-	"localsigner/localapi/admin"
-	"localsigner/localapi/jose"
 	"localsigner/signer"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
@@ -31,13 +31,18 @@ import (
 	"localsigner/store"
 )
 
+// The local API server is what the desktop app's Apps and Activity tabs
+// act on, and the wallet's queue what its prompt windows answer.
+var (
+	_ app.Grants     = (*localapi.Server)(nil)
+	_ app.Allowances = (*localapi.Server)(nil)
+	_ app.AuditLog   = (*localapi.Server)(nil)
+	_ app.Approvals  = (*approval.Queue)(nil)
+)
+
 func main() {
 	os.Exit(cli.Run(runGUI))
 }
-
-// devnetListen is where the embedded devnet serves its JSON-RPC, the
-// address `localsigner devnet` and the example dapp use.
-const devnetListen = "127.0.0.1:8090"
 
 // runGUI opens the desktop app; the command line calls it when no subcommand
 // is given. It owns everything the window uses: the vault, the dapp server
@@ -72,18 +77,18 @@ func runGUI(o cli.GUIOptions) error {
 	}
 
 	opts := app.Options{DataDir: dir, Listen: o.Listen}
-	var dn *embeddedDevnet
+	var dn *daemon.Devnet
 	if o.Devnet {
-		dn, err = startDevnet(log, o.Chain, devnetListen,
+		dn, err = daemon.StartDevnet(log, o.Chain, daemon.DevnetListen,
 			devnet.Config{Logf: func(f string, a ...any) { log.Debug("devnet: " + fmt.Sprintf(f, a...)) }})
 		if err != nil {
 			return err
 		}
-		defer dn.net.Close()
+		defer dn.Net.Close()
 		opts.Network = app.NetworkDevnet
-		opts.DevnetDialect = dn.dialect
-		opts.Nodes = []string{dn.url}
-		opts.DemoAccounts = dn.demo
+		opts.DevnetDialect = dn.Dialect
+		opts.Nodes = []string{dn.URL}
+		opts.DemoAccounts = dn.Demo
 		opts.DemoPassword = devnet.DefaultPassword
 	}
 
@@ -128,74 +133,13 @@ func runGUI(o cli.GUIOptions) error {
 	return nil
 }
 
-// embeddedDevnet is the devnet --devnet runs inside the app, with what the
-// rest of the composition takes from it.
-type embeddedDevnet struct {
-	net *devnet.Devnet
-	// dialect is app.NetworkHive or app.NetworkPeerplays.
-	dialect string
-	// url is the JSON-RPC front-end the node client dials.
-	url string
-	// chain is what the node client and the dapp server sign with: the
-	// devnet's own id, prefix (STM or PPY) and family, named "devnet".
-	chain *chain.Chain
-	// demo names the default genesis accounts (alice, bob, carol), whose
-	// keys derive from the devnet's password; empty with a custom genesis.
-	demo []string
-}
-
-// startDevnet starts the embedded devnet in dialect (app.NetworkHive, the
-// default when empty, or app.NetworkPeerplays) and serves it on listen, or
-// on a free loopback port when listen is taken. cfg.Family is set from
-// dialect; the rest of cfg is the caller's. The caller closes net.
-func startDevnet(log *slog.Logger, dialect, listen string, cfg devnet.Config) (*embeddedDevnet, error) {
-	switch dialect {
-	case "", app.NetworkHive:
-		dialect, cfg.Family = app.NetworkHive, chain.Hive
-	case app.NetworkPeerplays:
-		cfg.Family = chain.Graphene
-	default:
-		return nil, fmt.Errorf("devnet dialect %q: want hive or peerplays", dialect)
-	}
-	d, err := devnet.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("start devnet: %w", err)
-	}
-	fe, err := d.Listen(listen)
-	if err != nil {
-		log.Warn("devnet address taken; using a free port", "addr", listen, "err", err)
-		if fe, err = d.Listen("127.0.0.1:0"); err != nil {
-			d.Close()
-			return nil, fmt.Errorf("devnet: %w", err)
-		}
-	}
-	c := d.Chain()
-	// Both dialects file keys and grants under "devnet", as `localsigner
-	// serve --headless --devnet --chain peerplays` and `localsigner keys add
-	// --chain devnet` do; the parameters stay the devnet's own.
-	c.Name = app.NetworkDevnet
-	var demo []string
-	if cfg.Genesis == nil { // the default accounts, whose keys derive from the password
-		g, err := devnet.DefaultGenesis(cfg.Family, c.Prefix, devnet.DefaultPassword)
-		if err != nil {
-			d.Close()
-			return nil, err
-		}
-		for _, a := range g.Accounts {
-			demo = append(demo, a.Name)
-		}
-	}
-	log.Info("devnet running", "url", fe.URL(), "dialect", dialect, "chain_id", c.IDHex(), "prefix", c.Prefix)
-	return &embeddedDevnet{net: d, dialect: dialect, url: fe.URL(), chain: c, demo: demo}, nil
-}
-
 // networkChain gives the chain parameters and node URLs the services use
 // for network: the embedded devnet's when there is one (dn not nil), else
 // the named chain's and the nodes in settings.
-func networkChain(dn *embeddedDevnet, network string, settings app.Settings) (*chain.Chain, []string, error) {
+func networkChain(dn *daemon.Devnet, network string, settings app.Settings) (*chain.Chain, []string, error) {
 	if dn != nil {
-		c := *dn.chain
-		return &c, []string{dn.url}, nil
+		c := *dn.Chain
+		return &c, []string{dn.URL}, nil
 	}
 	c, err := chain.Lookup(network, "")
 	if err != nil {
@@ -204,68 +148,32 @@ func networkChain(dn *embeddedDevnet, network string, settings app.Settings) (*c
 	return c, settings.NodesFor(network), nil
 }
 
-// startServices starts the node client, the dapp server and the admin
-// channel for chain c (its Name is the vault's and the grants' chain); they
-// stop when ctx ends. A server that cannot listen (port taken) is an error,
-// but the node client is still returned.
+// startServices starts the node client, the wallet, the dapp server and
+// the admin channel for chain c (its Name is the vault's and the grants'
+// chain); they stop when ctx ends. A server that cannot listen (port
+// taken) is an error.
 func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, dir string, c *chain.Chain, listen string, nodes []string,
 	db *store.DB, v *signer.Vault, gv *guiVault, onEvent func(authz.Event)) (app.Services, error) {
-	var svc app.Services
-	var cat authz.Catalog = authz.HiveOps
-	if c.Family == chain.Graphene {
-		cat = authz.GrapheneOps
-	}
-	svc.Catalog = cat
-	cfg := localapi.Config{Listen: listen, Chain: c.Name, ChainParams: c, Catalog: cat, Store: auditTap{db, onEvent},
-		Vault: localapi.SignerVault{V: v}, Logger: log}
-	nc, err := node.Dial(ctx, nodes, node.Options{Chain: c})
-	if err != nil {
-		log.Warn("node client", "err", err)
-	} else {
-		wg.Add(1)
-		go func() { defer wg.Done(); <-ctx.Done(); nc.Close() }()
-		svc.Nodes = nc
-		svc.Balances = nodeBalances{nc}
-		cfg.Node = nc
-	}
-	raw, err := db.InstanceKey(jose.NewInstanceKeyBytes)
+	svc := app.Services{Chain: c}
+	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodes, Listen: listen,
+		Logger: log, OnEvent: onEvent})
 	if err != nil {
 		return svc, err
 	}
-	cfg.InstanceKey, err = jose.NewInstanceKey(raw)
-	clear(raw)
-	if err != nil {
-		return svc, err
-	}
-
-	srv, err := localapi.New(cfg)
-	if err != nil {
-		return svc, err
-	}
-	if err := srv.Listen(); err != nil {
-		return svc, err
-	}
-	gv.srv.Store(srv)
-	svc.Approvals, svc.Grants, svc.Audit, svc.Allowances = srv.Queue(), srv, srv, srv
-	svc.Lifetimes, svc.Issuer = srv.Issuer().Lifetimes(), srv.IssuerURL()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(ctx); err != nil {
+		if err := d.Wait(); err != nil {
 			log.Error("dapp server", "err", err)
 		}
 	}()
-	if ln, err := admin.Listen(dir); err != nil {
-		log.Warn("admin channel not available; the command line cannot reach this window", "err", err)
-	} else {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := admin.Serve(ctx, ln, srv, log); err != nil {
-				log.Error("admin channel", "err", err)
-			}
-		}()
+	if d.Node != nil {
+		svc.Nodes, svc.Balances = d.Node, nodeBalances{d.Node}
 	}
+	srv := d.Server
+	gv.srv.Store(srv)
+	svc.Approvals, svc.Grants, svc.Audit, svc.Allowances = d.Queue(), srv, srv, srv
+	svc.Catalog, svc.Lifetimes, svc.Issuer = d.Wallet.Catalog(), d.Issuer.Lifetimes(), srv.IssuerURL()
 	log.Info("Localsigner is serving", "issuer", srv.IssuerURL(), "chain", c.Name, "family", c.Family.String())
 	switch {
 	case c.Name != app.NetworkDevnet:
@@ -331,41 +239,4 @@ func (b nodeBalances) Balances(ctx context.Context, _ string, names []string) (m
 		}
 	}
 	return out, nil
-}
-
-// auditTap is the server's store with an ear on the audit log: each event
-// a committed transaction appended is passed to onEvent (the window's
-// notifications), so nothing polls the log.
-type auditTap struct {
-	authz.Store
-	onEvent func(authz.Event)
-}
-
-// Update implements authz.Store.
-func (s auditTap) Update(fn func(authz.Tx) error) error {
-	var events []authz.Event
-	err := s.Store.Update(func(tx authz.Tx) error {
-		events = events[:0] // a retried transaction starts over
-		return fn(tapTx{tx, &events})
-	})
-	if err == nil {
-		for _, e := range events {
-			s.onEvent(e)
-		}
-	}
-	return err
-}
-
-type tapTx struct {
-	authz.Tx
-	events *[]authz.Event
-}
-
-// AppendAudit implements authz.Tx.
-func (t tapTx) AppendAudit(e *authz.Event) error {
-	if err := t.Tx.AppendAudit(e); err != nil {
-		return err
-	}
-	*t.events = append(*t.events, *e)
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,8 +22,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"localsigner/app"
+	"localsigner/approval"
 	"localsigner/authz"
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
 	"localsigner/localapi/jose"
 	"localsigner/signer"
 	"localsigner/signer/chain"
@@ -33,6 +33,7 @@ import (
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
 	"localsigner/store"
+	"localsigner/wallet"
 )
 
 // TestDesktopAppUnderX runs the real binary on an X display (make test
@@ -581,12 +582,12 @@ func goTool() string {
 // account in /api/me), and the transfer it signs must land on the devnet.
 func TestPeerplaysDevnetServices(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	dn, err := startDevnet(log, app.NetworkPeerplays, "127.0.0.1:0", devnet.Config{BlockInterval: 100 * time.Millisecond})
+	dn, err := daemon.StartDevnet(log, app.NetworkPeerplays, "127.0.0.1:0", devnet.Config{BlockInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { dn.net.Close() })
-	want := dn.net.Chain() // the devnet's own parameters
+	t.Cleanup(func() { dn.Net.Close() })
+	want := dn.Net.Chain() // the devnet's own parameters
 	c, nodes, err := networkChain(dn, app.NetworkDevnet, app.DefaultSettings())
 	if err != nil {
 		t.Fatal(err)
@@ -598,8 +599,8 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 	if c.Name != app.NetworkDevnet || c.ID != want.ID || c.Prefix != want.Prefix || c.Family != peerplays.Family || want.Prefix != peerplays.Prefix {
 		t.Fatalf("services chain %+v; the devnet runs %+v", c, want)
 	}
-	if len(dn.demo) == 0 || !slices.Equal(nodes, []string{dn.url}) {
-		t.Fatalf("demo accounts %q, nodes %q (devnet at %s)", dn.demo, nodes, dn.url)
+	if len(dn.Demo) == 0 || !slices.Equal(nodes, []string{dn.URL}) {
+		t.Fatalf("demo accounts %q, nodes %q (devnet at %s)", dn.Demo, nodes, dn.URL)
 	}
 
 	// A short path: the admin socket's path must stay under ~100 bytes.
@@ -616,7 +617,7 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 	if err := v.Init([]byte("peerplays devnet test passphrase")); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range dn.demo {
+	for _, name := range dn.Demo {
 		if _, err := v.AddMasterPassword(c.Name, name, devnet.DefaultPassword); err != nil {
 			t.Fatal(err)
 		}
@@ -643,8 +644,12 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := gv.srv.Load()
-	if cat, ok := svc.Catalog.(authz.OpTable); !ok || !maps.Equal(cat, authz.GrapheneOps) || svc.Nodes == nil || srv == nil {
+	if !slices.Equal(svc.Catalog.Names(), wallet.Catalog(chain.Graphene).Names()) || svc.Nodes == nil || srv == nil {
 		t.Fatalf("services: catalog %v, nodes %v, server %v", svc.Catalog, svc.Nodes, srv)
+	}
+	queue, ok := svc.Approvals.(*approval.Queue)
+	if !ok {
+		t.Fatalf("the window answers approvals on %T, not the wallet's queue", svc.Approvals)
 	}
 	base := "http://" + listen
 
@@ -656,11 +661,11 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 		Endpoint: oauth2.Endpoint{AuthURL: base + "/oauth2/authorize", TokenURL: base + "/oauth2/token"}}
 	verifier := oauth2.GenerateVerifier()
 	redirect := navigate(conf.AuthCodeURL("pp-state", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("account", "alice")))
-	req := pendingRequest(t, srv.Queue(), localapi.KindAuthorize)
+	req := pendingRequest(t, queue, approval.KindAuthorize)
 	if req.Chain != c.Name {
 		t.Fatalf("approval request for chain %q", req.Chain)
 	}
-	if err := srv.Queue().Decide(req.ID, localapi.Decision{Approved: true, Account: "alice"}); err != nil {
+	if err := queue.Decide(req.ID, approval.Decision{Approved: true, Account: "alice"}); err != nil {
 		t.Fatal(err)
 	}
 	r := <-redirect
@@ -673,7 +678,7 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 	}
 
 	// The id_token is signed by alice's memo key as the chain has it.
-	nc, err := node.Dial(ctx, []string{dn.url}, node.Options{Chain: want, HealthInterval: -1})
+	nc, err := node.Dial(ctx, []string{dn.URL}, node.Options{Chain: want, HealthInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -711,14 +716,14 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 
 	// A transfer with the fee the node quotes: confirmed, signed, on chain.
 	op, ops := grapheneTransfer(t, ctx, nc, alice, bob, 123456)
-	aliceBefore, _ := dn.net.Balance("alice", want.CoreSymbol)
-	bobBefore, _ := dn.net.Balance("bob", want.CoreSymbol)
+	aliceBefore, _ := dn.Net.Balance("alice", want.CoreSymbol)
+	bobBefore, _ := dn.Net.Balance("bob", want.CoreSymbol)
 	sent := broadcast(tok.AccessToken, base, ops)
-	confirm := pendingRequest(t, srv.Queue(), localapi.KindTransaction)
+	confirm := pendingRequest(t, queue, approval.KindTransaction)
 	if confirm.Transaction.Authority != "active" || !strings.Contains(confirm.Transaction.Operations[0].Summary, " "+want.CoreSymbol+" ") {
 		t.Fatalf("confirmation %+v", confirm.Transaction)
 	}
-	if err := srv.Queue().Decide(confirm.ID, localapi.Decision{Approved: true}); err != nil {
+	if err := queue.Decide(confirm.ID, approval.Decision{Approved: true}); err != nil {
 		t.Fatal(err)
 	}
 	res := <-sent
@@ -726,14 +731,14 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 		t.Fatal(res.err)
 	}
 	var answer struct {
-		Result localapi.BroadcastResult `json:"result"`
+		Result wallet.Result `json:"result"`
 	}
 	if err := json.Unmarshal([]byte(res.body), &answer); err != nil || answer.Result.ID == "" {
 		t.Fatalf("broadcast answered %s (%v)", res.body, err)
 	}
-	waitFor(t, "the transfer in a block", func() bool { return len(dn.net.TransactionBlocks(answer.Result.ID)) > 0 })
-	aliceAfter, _ := dn.net.Balance("alice", want.CoreSymbol)
-	bobAfter, _ := dn.net.Balance("bob", want.CoreSymbol)
+	waitFor(t, "the transfer in a block", func() bool { return len(dn.Net.TransactionBlocks(answer.Result.ID)) > 0 })
+	aliceAfter, _ := dn.Net.Balance("alice", want.CoreSymbol)
+	bobAfter, _ := dn.Net.Balance("bob", want.CoreSymbol)
 	if bobAfter-bobBefore != op.Amount.Amount || aliceBefore-aliceAfter != op.Amount.Amount+op.Fee.Amount {
 		t.Fatalf("balances: alice %d → %d, bob %d → %d; sent %d with fee %d",
 			aliceBefore, aliceAfter, bobBefore, bobAfter, op.Amount.Amount, op.Fee.Amount)
@@ -753,22 +758,23 @@ func wantPeerplaysScopes(t *testing.T, base string) {
 		Scopes []string `json:"scopes_supported"`
 	}
 	getJSON(t, base+"/.well-known/oauth-authorization-server", "", &meta)
-	for op := range authz.GrapheneOps {
+	pp, hive := wallet.Catalog(chain.Graphene), wallet.Catalog(chain.Hive)
+	for _, op := range pp.Names() {
 		if !slices.Contains(meta.Scopes, op) {
 			t.Errorf("scopes_supported %q lacks Peerplays's %s", meta.Scopes, op)
 		}
 	}
-	for op := range authz.HiveOps {
-		if _, pp := authz.GrapheneOps[op]; !pp && slices.Contains(meta.Scopes, op) {
+	for _, op := range hive.Names() {
+		if _, ok := pp.Authority(op); !ok && slices.Contains(meta.Scopes, op) {
 			t.Errorf("scopes_supported offers Hive's %s", op)
 		}
 	}
 }
 
 // pendingRequest waits for the one request of kind on the queue.
-func pendingRequest(t *testing.T, q *localapi.Queue, kind string) localapi.ApprovalRequest {
+func pendingRequest(t *testing.T, q *approval.Queue, kind string) approval.Request {
 	t.Helper()
-	var got localapi.ApprovalRequest
+	var got approval.Request
 	waitFor(t, "a "+kind+" request", func() bool {
 		for _, r := range q.Pending() {
 			if r.Kind == kind {

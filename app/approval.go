@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"localsigner/approval"
 	"slices"
 	"strings"
 
@@ -15,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"localsigner/authz"
-	"localsigner/localapi"
 	"localsigner/signer"
 )
 
@@ -58,7 +58,7 @@ func (u *UI) syncApprovals() {
 		_, open2 := u.confirms[r.ID]
 		switch {
 		case open || open2:
-		case r.Kind == localapi.KindTransaction:
+		case r.Kind == approval.KindTransaction:
 			u.openConfirm(r)
 		default:
 			u.openApproval(r)
@@ -99,7 +99,7 @@ type approvalWindow struct {
 
 // openApproval shows the window for req, kept above the others where the
 // window manager allows it (X11), raised, and with Deny focused.
-func (u *UI) openApproval(req localapi.ApprovalRequest) *approvalWindow {
+func (u *UI) openApproval(req approval.Request) *approvalWindow {
 	aw := &approvalWindow{prompt: prompt{u: u, req: req}, checks: make(map[string]*widget.Check)}
 	aw.forget = func() { delete(u.approvals, req.ID) }
 	aw.onGone = aw.gone
@@ -109,7 +109,7 @@ func (u *UI) openApproval(req localapi.ApprovalRequest) *approvalWindow {
 	aw.w.SetCloseIntercept(aw.userClosed)
 	decisionKeys(aw.w, func() {
 		if !aw.done {
-			aw.decide(localapi.Decision{Approved: false})
+			aw.decide(approval.Decision{Approved: false})
 		}
 	})
 	u.approvals[req.ID] = aw
@@ -188,7 +188,7 @@ func (aw *approvalWindow) build() {
 	aw.hint = widget.NewLabel("")
 	aw.hint.Importance = widget.WarningImportance
 	aw.hint.Wrapping = fyne.TextWrapWord
-	aw.deny = newDefaultButton("Deny", func() { aw.decide(localapi.Decision{Approved: false}) })
+	aw.deny = newDefaultButton("Deny", func() { aw.decide(approval.Decision{Approved: false}) })
 	aw.deny.Icon = theme.CancelIcon()
 	aw.approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), aw.approveTapped)
 	aw.approve.Importance = widget.MediumImportance
@@ -339,7 +339,7 @@ func (aw *approvalWindow) approveTapped() {
 	if aw.blocked() != "" {
 		return // also when the guard's second is not over: the tap is dropped
 	}
-	d := localapi.Decision{Approved: true, Scopes: aw.granted(), Account: aw.account}
+	d := approval.Decision{Approved: true, Scopes: approval.Scopes(aw.granted()), Account: aw.account}
 	if aw.implicit != nil {
 		d.AllowImplicit = aw.implicit.Checked
 	}
@@ -358,7 +358,7 @@ func (aw *approvalWindow) gone() {
 // denied.
 func (aw *approvalWindow) userClosed() {
 	if !aw.done {
-		aw.decide(localapi.Decision{Approved: false})
+		aw.decide(approval.Decision{Approved: false})
 	}
 	aw.close()
 }

@@ -7,14 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/approval"
+	"localsigner/signer/chain"
+	"localsigner/wallet"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"localsigner/authz"
-	"localsigner/localapi"
 )
 
-// asked is an authorization request waiting in a real localapi.Queue, as
+// asked is an authorization request waiting in a real approval.Queue, as
 // the server puts it there; result delivers the user's answer.
 type asked struct {
 	result chan askResult
@@ -22,12 +25,12 @@ type asked struct {
 }
 
 type askResult struct {
-	d   localapi.Decision
+	d   approval.Decision
 	err error
 }
 
 // ask queues req like the server does and waits until it is pending.
-func ask(t *testing.T, q *localapi.Queue, req localapi.ApprovalRequest) *asked {
+func ask(t *testing.T, q *approval.Queue, req approval.Request) *asked {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &asked{result: make(chan askResult, 1), cancel: cancel}
@@ -47,7 +50,7 @@ func ask(t *testing.T, q *localapi.Queue, req localapi.ApprovalRequest) *asked {
 	return a
 }
 
-func (a *asked) answer(t *testing.T) localapi.Decision {
+func (a *asked) answer(t *testing.T) approval.Decision {
 	t.Helper()
 	select {
 	case r := <-a.result:
@@ -57,7 +60,7 @@ func (a *asked) answer(t *testing.T) localapi.Decision {
 		return r.d
 	case <-time.After(5 * time.Second):
 		t.Fatal("no decision reached the queue")
-		return localapi.Decision{}
+		return approval.Decision{}
 	}
 }
 
@@ -73,7 +76,7 @@ func (a *asked) answered() bool {
 
 // approvalSetup is a UI with accounts alice and bob on the devnet, attached
 // to a fresh queue.
-func approvalSetup(t *testing.T, accounts ...string) (*UI, *clock, *localapi.Queue) {
+func approvalSetup(t *testing.T, accounts ...string) (*UI, *clock, *approval.Queue) {
 	t.Helper()
 	v, dir := newVault(t, true)
 	for _, a := range accounts {
@@ -83,18 +86,18 @@ func approvalSetup(t *testing.T, accounts ...string) (*UI, *clock, *localapi.Que
 	}
 	a := test.NewTempApp(t)
 	u, c := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
-	q := localapi.NewQueue(10, 10, nil)
+	q := approval.NewQueue(10, 10, nil)
 	u.Attach(Services{Approvals: q})
 	return u, c, q
 }
 
-func request(c *clock, scopes string, account string) localapi.ApprovalRequest {
-	sc, err := authz.ParseScopes(scopes, authz.HiveOps)
+func request(c *clock, scopes string, account string) approval.Request {
+	sc, err := authz.ParseScopes(scopes, wallet.Catalog(chain.Hive))
 	if err != nil {
 		panic(err)
 	}
-	return localapi.ApprovalRequest{ClientID: "dapp", RedirectURI: "https://dapp.example/cb", Origin: "https://dapp.example",
-		ResponseType: "code", RequestedScopes: sc, Account: account, Chain: "devnet", FirstTime: true,
+	return approval.Request{ClientID: "dapp", RedirectURI: "https://dapp.example/cb", Origin: "https://dapp.example",
+		ResponseType: "code", RequestedScopes: approval.Scopes(sc), Account: account, Chain: "devnet", FirstTime: true,
 		CreatedAt: c.now(), ExpiresAt: c.now().Add(5 * time.Minute)}
 }
 
@@ -141,7 +144,7 @@ func TestApprovalScopeTogglesGrantExactly(t *testing.T) {
 			aw.update()
 			test.Tap(aw.approve)
 			d := req.answer(t)
-			if !d.Approved || !slices.Equal(d.Scopes, tt.want) || d.Account != "alice" {
+			if !d.Approved || !slices.Equal([]string(d.Scopes), []string(tt.want)) || d.Account != "alice" {
 				t.Fatalf("decision %+v, want approved %v for alice", d, tt.want)
 			}
 			if len(u.approvals) != 0 {
@@ -339,7 +342,7 @@ func TestApprovalAnsweredElsewhere(t *testing.T) {
 	req := ask(t, q, r)
 	aw := open(t, u)
 	id := q.Pending()[0].ID
-	if err := q.Decide(id, localapi.Decision{Approved: false}); err != nil {
+	if err := q.Decide(id, approval.Decision{Approved: false}); err != nil {
 		t.Fatal(err)
 	}
 	req.answer(t)
@@ -354,7 +357,7 @@ func TestApprovalShowsRefusedDecision(t *testing.T) {
 	}
 	a := test.NewTempApp(t)
 	u, c := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
-	q := localapi.NewQueue(10, 10, func(*localapi.ApprovalRequest, *localapi.Decision) error {
+	q := approval.NewQueue(10, 10, func(*approval.Request, *approval.Decision) error {
 		return errors.New("the vault is locked")
 	})
 	u.Attach(Services{Approvals: q})

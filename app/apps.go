@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"localsigner/authz"
+	"localsigner/wallet"
 )
 
 // appsView is the Apps tab: what each dapp was granted (origin, account,
@@ -160,7 +161,7 @@ func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {
 // button, and offers to set one where the grant includes an operation that
 // moves funds. Nil when the grant can move nothing.
 func (v *appsView) allowanceRows(g authz.Grant) fyne.CanvasObject {
-	if !slices.ContainsFunc(g.Scopes, func(s string) bool { return spendScopes[s] }) {
+	if !wallet.AllowanceApplies(v.u.svc.chain().Family, g.Scopes) {
 		return nil
 	}
 	box := container.NewVBox()
@@ -197,13 +198,13 @@ func (v *appsView) noAskRows(g authz.Grant) fyne.CanvasObject {
 			continue
 		}
 		text := fmt.Sprintf("Not asking until %s: %s", n.Expires.Local().Format("2006-01-02 15:04"),
-			clean(authz.NoAskText(n.Operation, n.To), 120))
+			clean(n.Label(), 120))
 		l := widget.NewLabel(text)
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = widget.WarningImportance
 		rm := widget.NewButtonWithIcon("Ask again", theme.DeleteIcon(), func() { v.forgetNoAsk(g, n) })
 		rm.Importance = widget.LowImportance
-		v.removeNoAsk[g.ID+"/"+n.Operation+"/"+n.To] = rm
+		v.removeNoAsk[g.ID+"/"+n.Operation+"/"+n.Counterparty()] = rm
 		box.Add(container.NewBorder(nil, nil, nil, rm, l))
 	}
 	if len(box.Objects) == 0 {
@@ -216,30 +217,23 @@ func (v *appsView) noAskRows(g authz.Grant) fyne.CanvasObject {
 // transaction asks again.
 func (v *appsView) forgetNoAsk(g authz.Grant, n authz.NoAsk) {
 	v.u.touch()
-	if _, err := v.u.svc.Grants.ForgetNoAsk(g.ID, n.Operation, n.To); err != nil {
+	if _, err := v.u.svc.Grants.ForgetNoAsk(g.ID, n.Operation, n.Counterparty()); err != nil {
 		v.setStatus("Not changed: "+err.Error(), true)
 		return
 	}
 	v.refresh()
-	v.setStatus(fmt.Sprintf("%s asks you again before: %s.", clean(g.Origin, 80), clean(authz.NoAskText(n.Operation, n.To), 120)), false)
+	v.setStatus(fmt.Sprintf("%s asks you again before: %s.", clean(g.Origin, 80), clean(n.Label(), 120)), false)
 }
-
-// spendScopes are the operations a spending limit applies to.
-var spendScopes = map[string]bool{"transfer": true, "recurrent_transfer": true, "transfer_to_savings": true,
-	"transfer_to_vesting": true, "delegate_vesting_shares": true, "escrow_transfer": true}
 
 // askAllowance asks for an asset and a daily amount, saying plainly what it
 // allows, and sets the limit.
 func (v *appsView) askAllowance(g authz.Grant) {
-	assets := []string{"HIVE", "HBD"}
-	if v.u.peerplays(v.u.network()) {
-		assets = []string{"PPY"}
-	}
+	assets := wallet.AllowanceAssets(v.u.svc.chain())
 	asset := widget.NewSelect(assets, nil)
 	asset.SetSelected(assets[0])
 	amount := widget.NewEntry()
 	amount.SetPlaceHolder("10.000")
-	note := widget.NewLabel(fmt.Sprintf("Transfers by %s from %s are then signed without asking you, up to this amount per day (UTC). Anything more, and every other action with the active key, still asks.",
+	note := widget.NewLabel(fmt.Sprintf("Transfers, power-ups, conversions and market orders by %s from %s are then signed without asking you, up to this amount per day (UTC). Anything more, and every other action with the active key, still asks.",
 		clean(g.Origin, 80), at(g.Account)))
 	note.Wrapping = fyne.TextWrapWord
 	d := dialog.NewForm("Daily spending limit", "Set limit", "Cancel",

@@ -7,10 +7,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"localsigner/approval"
+	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
+	"localsigner/signer/chain"
+	"localsigner/wallet"
 
 	"fyne.io/fyne/v2/test"
 	"golang.org/x/oauth2"
@@ -18,7 +23,6 @@ import (
 	"localsigner/authz"
 	"localsigner/localapi"
 	"localsigner/signer"
-	"localsigner/store"
 )
 
 // server runs the real dapp server (bbolt store, loopback HTTP) on the
@@ -26,29 +30,18 @@ import (
 // and audit log.
 type server struct {
 	srv  *localapi.Server
+	q    *approval.Queue
 	base string
 }
 
 func startServer(t *testing.T, u *UI, v *signer.Vault, dir string) *server {
 	t.Helper()
-	db, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := localapi.New(localapi.Config{Listen: "127.0.0.1:0", Chain: "devnet", Catalog: authz.HiveOps, Store: db,
-		Vault: localapi.SignerVault{V: v}, ApprovalTimeout: 20 * time.Second, UnlockWait: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; db.Close() })
-	u.Attach(Services{Approvals: srv.Queue(), Grants: srv, Audit: srv, Issuer: srv.IssuerURL()})
-	return &server{srv: srv, base: "http://127.0.0.1:" + strconv.Itoa(srv.Port())}
+	k := testkit.Start(t, testkit.Options{NoDevnet: true, Vault: v, Dir: dir, Daemon: func(o *daemon.Options) {
+		o.ApprovalTimeout, o.UnlockWait = 20*time.Second, time.Second
+	}})
+	u.Attach(Services{Approvals: k.Daemon.Queue(), Grants: k.Server, Audit: k.Server, Issuer: k.Server.IssuerURL(),
+		Catalog: k.Wallet.Catalog(), Chain: k.Chain})
+	return &server{srv: k.Server, q: k.Daemon.Queue(), base: k.Base}
 }
 
 // authorize navigates to the authorization URL like a browser and returns
@@ -72,7 +65,7 @@ func (s *server) authorize(t *testing.T, authURL string) <-chan *url.URL {
 	return ch
 }
 
-func waitPending(t *testing.T, q *localapi.Queue, n int) {
+func waitPending(t *testing.T, q *approval.Queue, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for len(q.Pending()) < n {
@@ -100,7 +93,7 @@ func TestRevokeInAppsTabEndsTokens(t *testing.T) {
 		Endpoint: oauth2.Endpoint{AuthURL: s.base + "/oauth2/authorize", TokenURL: s.base + "/oauth2/token"}}
 	verifier := oauth2.GenerateVerifier()
 	redirect := s.authorize(t, conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
-	waitPending(t, s.srv.Queue(), 1)
+	waitPending(t, s.q, 1)
 	aw := open(t, u)
 	wantText(t, aw.w.Content(), "https://dapp.example")
 	test.Tap(aw.checks["transfer"]) // the user keeps transfers to themselves
@@ -199,7 +192,7 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 		Endpoint: oauth2.Endpoint{AuthURL: s.base + "/oauth2/authorize", TokenURL: s.base + "/oauth2/token"}}
 	verifier := oauth2.GenerateVerifier()
 	redirect := s.authorize(t, conf.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
-	waitPending(t, s.srv.Queue(), 1)
+	waitPending(t, s.q, 1)
 	aw := open(t, u)
 	c.advance(approveDelay)
 	aw.update()
@@ -213,7 +206,7 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := s.srv.Issuer().Lookup(tok.AccessToken)
-	if err != nil || !rec.Scopes.Permits(authz.HiveOps, "comment", "", authz.Posting) {
+	if err != nil || !rec.Scopes.Permits(wallet.Catalog(chain.Hive), "comment", "", authz.Posting) {
 		t.Fatalf("token lookup %+v, %v", rec, err)
 	}
 	s.srv.Issuer().NoteUse(rec.GrantID) // as a served request does
@@ -265,7 +258,7 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Scopes.Permits(authz.HiveOps, "comment", "", authz.Posting) || !rec.Scopes.Permits(authz.HiveOps, "vote", "", authz.Posting) {
+	if rec.Scopes.Permits(wallet.Catalog(chain.Hive), "comment", "", authz.Posting) || !rec.Scopes.Permits(wallet.Catalog(chain.Hive), "vote", "", authz.Posting) {
 		t.Fatalf("live token scopes %v after narrowing", rec.Scopes)
 	}
 	// The refresh token was narrowed too: a refreshed token has no comment.

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"localsigner/approval"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"localsigner/localapi"
 	"localsigner/signer/chain"
 )
 
@@ -41,7 +41,7 @@ type confirmWindow struct {
 
 // openConfirm shows the window for req, kept above the others where the
 // window manager allows it (X11), raised, and with Deny focused.
-func (u *UI) openConfirm(req localapi.ApprovalRequest) *confirmWindow {
+func (u *UI) openConfirm(req approval.Request) *confirmWindow {
 	cw := &confirmWindow{prompt: prompt{u: u, req: req}}
 	cw.forget = func() { delete(u.confirms, req.ID) }
 	cw.onGone = cw.gone
@@ -61,7 +61,7 @@ func (cw *confirmWindow) build() {
 	req := cw.req
 	t := req.Transaction
 	if t == nil {
-		t = &localapi.TransactionConfirm{}
+		t = &approval.Transaction{}
 	}
 	origin := widget.NewLabelWithStyle(clean(req.Origin, 200), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	origin.SizeName = theme.SizeNameHeadingText
@@ -83,6 +83,15 @@ func (cw *confirmWindow) build() {
 		line.Wrapping = fyne.TextWrapWord
 		line.TextStyle.Bold = true
 		ops.Add(container.NewBorder(nil, nil, widget.NewLabel(itemNumber(i, len(t.Operations))), nil, line))
+		// What changes authorities, keys, recovery or votes is spelled
+		// out in full, one fact a line: a summary alone would let a
+		// profile edit hide a new active key.
+		for _, d := range op.Details {
+			dl := widget.NewLabel(clean(d, 400))
+			dl.Wrapping = fyne.TextWrapBreak
+			dl.Importance = widget.WarningImportance
+			ops.Add(container.NewBorder(nil, nil, widget.NewLabel("    "), nil, dl))
+		}
 	}
 	facts := container.NewVBox()
 	if len(t.Spending) > 0 {
@@ -175,7 +184,7 @@ func itemNumber(i, n int) string {
 
 // rawJSON is the operations' JSON, indented, cleaned of invisible
 // characters.
-func rawJSON(ops []localapi.OperationSummary) string {
+func rawJSON(ops []approval.Operation) string {
 	var parts []string
 	for _, op := range ops {
 		var buf bytes.Buffer
@@ -224,7 +233,7 @@ var rememberChoices = []struct {
 // decide answers the queue and closes the window, or says why it could not.
 // An approval with "don't ask again" ticked carries its duration.
 func (cw *confirmWindow) decide(ok bool) {
-	d := localapi.Decision{Approved: ok}
+	d := approval.Decision{Approved: ok}
 	if ok && cw.remember != nil && cw.remember.Checked {
 		for _, c := range rememberChoices {
 			if c.label == cw.rememberFor.Selected {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +14,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/oauth2"
 
-	"localsigner/authz"
+	"localsigner/approval"
+	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 	"localsigner/localapi"
 	"localsigner/signer/devnet"
-	"localsigner/signer/node"
-	"localsigner/store"
 )
 
 // chainEnv is the real server on the embedded devnet (a block every 50 ms)
@@ -28,6 +27,7 @@ type chainEnv struct {
 	u     *UI
 	c     *clock
 	srv   *localapi.Server
+	q     *approval.Queue
 	net   *devnet.Devnet
 	base  string
 	token string
@@ -35,22 +35,6 @@ type chainEnv struct {
 
 func newChainEnv(t *testing.T, scopes ...string) *chainEnv {
 	t.Helper()
-	d, err := devnet.New(devnet.Config{BlockInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(), CallTimeout: 5 * time.Second,
-		DialTimeout: 2 * time.Second, HealthInterval: -1, BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-
 	v, dir := newVault(t, true)
 	for _, a := range []string{"alice", "bob"} {
 		if _, err := v.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
@@ -58,32 +42,20 @@ func newChainEnv(t *testing.T, scopes ...string) *chainEnv {
 		}
 	}
 	u, c := newTestUI(t, test.NewTempApp(t), v, Options{DataDir: dir, Network: NetworkDevnet})
-	db, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := localapi.New(localapi.Config{Listen: "127.0.0.1:0", Chain: "devnet", ChainParams: d.Chain(), Catalog: authz.HiveOps,
-		Store: db, Vault: localapi.SignerVault{V: v}, Node: nc, ApprovalTimeout: 20 * time.Second, ConfirmTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; db.Close() })
-	u.Attach(Services{Approvals: srv.Queue(), Grants: srv, Audit: srv, Allowances: srv})
-	e := &chainEnv{u: u, c: c, srv: srv, net: d, base: "http://127.0.0.1:" + strconv.Itoa(srv.Port())}
+	k := testkit.Start(t, testkit.Options{Vault: v, Dir: dir, Daemon: func(o *daemon.Options) {
+		o.ApprovalTimeout, o.ConfirmTimeout = 20*time.Second, 20*time.Second
+	}})
+	srv, d, q := k.Server, k.Devnet.Net, k.Daemon.Queue()
+	u.Attach(Services{Approvals: q, Grants: srv, Audit: srv, Allowances: srv, Catalog: k.Wallet.Catalog(), Chain: k.Chain})
+	e := &chainEnv{u: u, c: c, srv: srv, q: q, net: d, base: k.Base}
 
 	// The dapp logs in for alice; the approval window grants it.
 	conf := &oauth2.Config{ClientID: "wallet-dapp", RedirectURL: "https://wallet.example/cb", Scopes: scopes,
 		Endpoint: oauth2.Endpoint{AuthURL: e.base + "/oauth2/authorize", TokenURL: e.base + "/oauth2/token"}}
 	verifier := oauth2.GenerateVerifier()
-	s := &server{srv: srv, base: e.base}
+	s := &server{srv: srv, q: q, base: e.base}
 	redirect := s.authorize(t, conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("account", "alice")))
-	waitPending(t, srv.Queue(), 1)
+	waitPending(t, q, 1)
 	aw := open(t, u)
 	c.advance(approveDelay)
 	aw.update()
@@ -153,7 +125,7 @@ func TestConfirmTransferOnDevnet(t *testing.T) {
 	bob0, _ := e.net.Balance("bob", "HIVE")
 
 	pending := e.broadcast(transfer("1.000", "thanks"))
-	waitPending(t, e.srv.Queue(), 1)
+	waitPending(t, e.q, 1)
 	e.u.syncApprovals()
 	if len(e.u.confirms) != 1 {
 		t.Fatalf("%d confirmation windows", len(e.u.confirms))
@@ -191,7 +163,7 @@ func TestConfirmTransferOnDevnet(t *testing.T) {
 	if a := answer(t, e.broadcast(transfer("2.000", "within the limit"))); a.status != http.StatusOK {
 		t.Fatalf("a transfer within the limit answered %d %s", a.status, a.body)
 	}
-	if n := len(e.srv.Queue().Pending()); n != 0 {
+	if n := len(e.q.Pending()); n != 0 {
 		t.Fatalf("%d requests pending for a transfer within the limit", n)
 	}
 	e.u.apps.refresh()
@@ -205,7 +177,7 @@ func TestConfirmTransferOnDevnet(t *testing.T) {
 	}
 	wantText(t, e.u.win.Content(), "No spending limit: every transfer asks you first.")
 	pending = e.broadcast(transfer("0.500", ""))
-	waitPending(t, e.srv.Queue(), 1)
+	waitPending(t, e.q, 1)
 	e.u.syncApprovals()
 	for _, w := range e.u.confirms {
 		cw = w
@@ -217,14 +189,14 @@ func TestConfirmTransferOnDevnet(t *testing.T) {
 }
 
 // TestConfirmDontAskAgain: ticking "don't ask again" for a day when
-// signing a transfer lets the next transfer to the same account through
-// without a window; the Apps tab lists the entry with its expiry, and
+// signing a transfer lets the next transfer to the same account with the
+// same memo through without a window (another memo asks); the Apps tab lists the entry with its expiry, and
 // "Ask again" there brings the window back.
 func TestConfirmDontAskAgain(t *testing.T) {
 	e := newChainEnv(t, "transfer")
 	confirm := func() *confirmWindow {
 		t.Helper()
-		waitPending(t, e.srv.Queue(), 1)
+		waitPending(t, e.q, 1)
 		e.u.syncApprovals()
 		for _, w := range e.u.confirms {
 			return w
@@ -233,12 +205,12 @@ func TestConfirmDontAskAgain(t *testing.T) {
 		return nil
 	}
 
-	pending := e.broadcast(transfer("1.000", ""))
+	pending := e.broadcast(transfer("1.000", "rent"))
 	cw := confirm()
 	if cw.remember == nil || cw.remember.Checked || !cw.rememberFor.Disabled() {
 		t.Fatal("don't ask again is not offered unticked")
 	}
-	wantText(t, cw.w.Content(), "transfer to bob, any amount")
+	wantText(t, cw.w.Content(), "transfer to @bob, memo “rent”, any amount")
 	cw.remember.SetChecked(true)
 	if cw.rememberFor.Disabled() || cw.rememberFor.Selected != "1 day" {
 		t.Fatalf("duration %q disabled=%v", cw.rememberFor.Selected, cw.rememberFor.Disabled())
@@ -250,17 +222,25 @@ func TestConfirmDontAskAgain(t *testing.T) {
 		t.Fatalf("broadcast answered %d %s", a.status, a.body)
 	}
 
-	if a := answer(t, e.broadcast(transfer("2.000", "no window"))); a.status != http.StatusOK {
+	if a := answer(t, e.broadcast(transfer("2.000", "rent"))); a.status != http.StatusOK {
 		t.Fatalf("remembered transfer answered %d %s", a.status, a.body)
 	}
-	if n := len(e.srv.Queue().Pending()); n != 0 {
+	if n := len(e.q.Pending()); n != 0 {
 		t.Fatalf("%d requests pending for a remembered transfer", n)
+	}
+	// The memo is part of what was remembered: a deposit into another
+	// account at the same exchange is a different payment, and asks.
+	pending = e.broadcast(transfer("2.000", "another deposit"))
+	cw = confirm()
+	cw.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if a := answer(t, pending); a.status == http.StatusOK {
+		t.Fatalf("a transfer with another memo went through on the remembered one: %s", a.body)
 	}
 
 	e.u.tabs.SelectIndex(1)
 	e.u.apps.refresh()
 	wantText(t, e.u.win.Content(), "Not asking until ")
-	wantText(t, e.u.win.Content(), ": transfer to bob")
+	wantText(t, e.u.win.Content(), ": transfer to @bob, memo “rent”")
 	var ask *widget.Button
 	for key, b := range e.u.apps.removeNoAsk {
 		if strings.HasSuffix(key, "/transfer/bob") {
@@ -274,9 +254,9 @@ func TestConfirmDontAskAgain(t *testing.T) {
 	if hasText(e.u.win.Content(), "Not asking until ") {
 		t.Fatal("the entry is still listed")
 	}
-	wantText(t, e.u.win.Content(), "asks you again before: transfer to bob")
+	wantText(t, e.u.win.Content(), "asks you again before: transfer to @bob, memo “rent”")
 
-	pending = e.broadcast(transfer("0.500", ""))
+	pending = e.broadcast(transfer("0.500", "rent"))
 	cw = confirm()
 	cw.w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if a := answer(t, pending); a.status == http.StatusOK {

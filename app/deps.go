@@ -2,17 +2,20 @@ package app
 
 import (
 	"context"
+	"localsigner/approval"
 	"time"
 
 	"localsigner/authz"
-	"localsigner/localapi"
 	"localsigner/signer"
+	"localsigner/signer/chain"
 	"localsigner/signer/node"
+	"localsigner/wallet"
 )
 
 // The interfaces below are what the desktop app needs from the rest of the
 // program, declared here by their consumer and kept to the methods it calls.
-// main.go passes the real parts (signer.Vault, localapi.Server and Queue,
+// main.go passes the real parts (signer.Vault, the local API server, the
+// approval queue,
 // node.Client); tests pass the same real parts or small fakes.
 
 // Vault is the key vault as the app uses it: create, unlock and lock it, and
@@ -55,23 +58,24 @@ var _ Nodes = (*node.Client)(nil)
 
 // Approvals is the queue of dapp authorization requests waiting for the
 // user. The app watches it and opens one approval window per request;
-// *localapi.Queue satisfies it, so the command line (localsigner approve)
+// *approval.Queue satisfies it, so the command line (localsigner approve)
 // and the window answer the same queue.
 type Approvals interface {
 	// Watch signals (coalesced) whenever the set of pending requests
 	// changes, until ctx ends.
 	Watch(ctx context.Context) <-chan struct{}
 	// Pending lists the waiting requests, oldest first.
-	Pending() []localapi.ApprovalRequest
+	Pending() []approval.Request
 	// Decide answers a request; an approval is checked first, and its
 	// error (the request stays pending) is shown in the window.
-	Decide(id string, d localapi.Decision) error
+	Decide(id string, d approval.Decision) error
 }
 
-var _ Approvals = (*localapi.Queue)(nil)
+var _ Approvals = (*approval.Queue)(nil)
 
 // Grants is what the Apps tab shows and changes: the grants dapps hold,
-// narrowing and revoking them. *localapi.Server satisfies it.
+// narrowing and revoking them. The local API server satisfies it (the
+// composition root checks).
 type Grants interface {
 	Grants() ([]authz.GrantInfo, error)
 	// RevokeClient ends every grant of a client and the tokens issued
@@ -85,10 +89,9 @@ type Grants interface {
 	ForgetNoAsk(grantID, operation, to string) (int, error)
 }
 
-var _ Grants = (*localapi.Server)(nil)
-
 // Allowances sets a grant's standing daily spending limits: transfers
-// within one are signed without asking. *localapi.Server satisfies it.
+// within one are signed without asking. The local API server satisfies it (the
+// composition root checks).
 type Allowances interface {
 	// SetAllowance sets the limit per UTC day for asset ("HIVE") on the
 	// grant (or every grant of the client) with id; perDay is an amount
@@ -96,15 +99,12 @@ type Allowances interface {
 	SetAllowance(id, asset, perDay string) (int, error)
 }
 
-var _ Allowances = (*localapi.Server)(nil)
-
-// AuditLog is the Activity tab's source. *localapi.Server satisfies it.
+// AuditLog is the Activity tab's source. The local API server satisfies it (the
+// composition root checks).
 type AuditLog interface {
 	// Audit returns the newest limit events, oldest first.
 	Audit(limit int) ([]authz.Event, error)
 }
-
-var _ AuditLog = (*localapi.Server)(nil)
 
 // Services are the parts that run beside the window: the dapp server's
 // queue, grants and audit log, and the node client. Any of them may be nil
@@ -118,7 +118,10 @@ type Services struct {
 	Audit      AuditLog
 	Balances   Balances
 	Nodes      Nodes
-	// Catalog gives each scope's authority; nil means authz.HiveOps.
+	// Chain is the chain the services sign for; nil means Hive.
+	Chain *chain.Chain
+	// Catalog gives each scope's authority; nil means the chain's
+	// (wallet.Catalog).
 	Catalog authz.Catalog
 	// Lifetimes are the token lifetimes shown in the approval window;
 	// zero fields mean authz.DefaultLifetimes.
@@ -127,9 +130,17 @@ type Services struct {
 	Issuer string
 }
 
+func (s Services) chain() *chain.Chain {
+	if s.Chain == nil {
+		c, _ := chain.Lookup("hive", "")
+		return c
+	}
+	return s.Chain
+}
+
 func (s Services) catalog() authz.Catalog {
 	if s.Catalog == nil {
-		return authz.HiveOps
+		return wallet.Catalog(s.chain().Family)
 	}
 	return s.Catalog
 }

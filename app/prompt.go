@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"localsigner/approval"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -9,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"localsigner/app/internal/ontop"
-	"localsigner/localapi"
 )
 
 // prompt is what the approval and the confirmation windows share: one
@@ -17,7 +17,7 @@ import (
 // here, gone (answered elsewhere, withdrawn or timed out), or closed.
 type prompt struct {
 	u      *UI
-	req    localapi.ApprovalRequest
+	req    approval.Request
 	w      fyne.Window
 	guard  guard
 	done   bool // decided, or the request is gone
@@ -45,7 +45,7 @@ func (p *prompt) show(size fyne.Size, deny fyne.Focusable) {
 }
 
 // decide answers the queue and closes the window, or says why it could not.
-func (p *prompt) decide(d localapi.Decision) {
+func (p *prompt) decide(d approval.Decision) {
 	if p.done || p.u.svc.Approvals == nil {
 		return
 	}
@@ -55,7 +55,7 @@ func (p *prompt) decide(d localapi.Decision) {
 	case err == nil:
 		p.done = true
 		p.close()
-	case errors.Is(err, localapi.ErrNoSuchRequest):
+	case errors.Is(err, approval.ErrNoSuchRequest):
 		p.onGone()
 	default:
 		p.hint.Importance = widget.DangerImportance

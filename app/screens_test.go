@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/approval"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"localsigner/authz"
-	"localsigner/localapi"
 )
 
 // fakeBalances answers with fixed balances.
@@ -166,10 +167,10 @@ func TestTrayAndCloseToTray(t *testing.T) {
 func TestConfirmWindow(t *testing.T) {
 	u, c, q := approvalSetup(t, "alice")
 	r := request(c, "", "alice")
-	r.Kind = localapi.KindTransaction
-	r.Transaction = &localapi.TransactionConfirm{Authority: "active", Reason: "transfers need your active key",
+	r.Kind = approval.KindTransaction
+	r.Transaction = &approval.Transaction{Authority: "active", Reason: "transfers need your active key",
 		Spending: []string{"10.000 HIVE"},
-		Operations: []localapi.OperationSummary{{Name: "transfer",
+		Operations: []approval.Operation{{Name: "transfer",
 			Summary: "Transfer 10.000 HIVE from @alice to @bob, memo “thanks”",
 			JSON:    json.RawMessage(`["transfer",{"from":"alice","to":"bob","amount":"10.000 HIVE","memo":"thanks"}]`)}}}
 	req := ask(t, q, r)

@@ -8,8 +8,17 @@ package approval
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
+
+// Scopes is a list of scope items ("vote", "custom_json:follow"), in the
+// canonical order the wallet keeps them (authz.Scopes).
+type Scopes []string
+
+// String returns the items space-separated, the form of OAuth's scope
+// parameter.
+func (s Scopes) String() string { return strings.Join(s, " ") }
 
 // Kinds of Request.
 const (
@@ -38,7 +47,7 @@ type Request struct {
 	ResponseType string `json:"response_type"`
 	// RequestedScopes is a canonical scope set (sorted, "posting"
 	// expanded), as authz.Scopes.
-	RequestedScopes []string `json:"requested_scopes"`
+	RequestedScopes Scopes `json:"requested_scopes"`
 	// Descriptions explains each requested scope with the key it uses.
 	Descriptions []string `json:"descriptions"`
 	// NeedsImplicitOptIn: the dapp wants the token in the redirect and has
@@ -95,7 +104,7 @@ type Operation struct {
 type Decision struct {
 	Approved bool `json:"approved"`
 	// Scopes is the subset granted; nil grants everything requested.
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes Scopes `json:"scopes,omitempty"`
 	// Account is the account to act for; empty takes the request's hint,
 	// or the only account the vault holds on the chain.
 	Account string `json:"account,omitempty"`

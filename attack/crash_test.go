@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"localsigner/authz"
+	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
 	"localsigner/signer"
 	"localsigner/signer/devnet"
@@ -65,7 +66,7 @@ func TestCrashLoop(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	pass := "first passphrase 123"
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: cheapKDF})
+	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func checkAfterCrash(t *testing.T, loop int, dir, pass string, nkeys int, st *cr
 
 func checkVault(t *testing.T, loop int, dir, pass string, nkeys int) {
 	t.Helper()
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: cheapKDF})
+	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
 	if err != nil {
 		t.Fatalf("loop %d: the vault does not open: %v", loop, err)
 	}
@@ -384,7 +385,7 @@ func crashPasswd(t *testing.T, dir, old string, loop, nkeys int, stats *crashSta
 		stats.passwdKills++
 	}
 	for _, p := range []string{next, old} {
-		v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: cheapKDF})
+		v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
 		if err != nil {
 			t.Fatalf("loop %d: the vault does not open after passwd was killed: %v", loop, err)
 		}

@@ -5,20 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
 	"localsigner/signer"
@@ -27,14 +26,14 @@ import (
 	"localsigner/store"
 )
 
-// The harness runs the real parts: the devnet producing a block every
+// The harness is internal/testkit: the devnet producing a block every
 // blockInterval behind its websocket front-end, the node client, the
 // signer's vault (cheap KDF) holding alice's and bob's devnet keys, the
-// bbolt store, the HTTP server on a loopback port and the admin socket, in
-// a short temporary directory (socket paths are limited to ~100 bytes).
+// bbolt store, the wallet, the HTTP server on a loopback port and the admin
+// socket.
 
 const (
-	passphrase    = "correct horse battery staple"
+	passphrase    = testkit.Passphrase
 	dappRedirect  = "https://dapp.example/cb"
 	dappOrigin    = "https://dapp.example"
 	otherRedirect = "https://other.example/cb"
@@ -44,11 +43,9 @@ const (
 	blockInterval = 40 * time.Millisecond
 )
 
-// cheapKDF keeps Argon2 fast in tests; the product uses the strong default.
-var cheapKDF = signer.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}
-
 // env is one running Localsigner with its devnet.
 type env struct {
+	*testkit.Kit
 	t     testing.TB
 	dir   string
 	srv   *localapi.Server
@@ -62,90 +59,24 @@ type env struct {
 	nc    *node.Client
 }
 
-type envOption func(*localapi.Config)
+type envOption func(*daemon.Options)
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	return newEnvKDF(t, cheapKDF, opts...)
+	return newEnvKDF(t, testkit.CheapKDF, opts...)
 }
 
 // newEnvKDF is newEnv with the vault's KDF parameters chosen.
 func newEnvKDF(t testing.TB, kdf signer.KDFParams, opts ...envOption) *env {
 	t.Helper()
-	d, err := devnet.New(devnet.Config{BlockInterval: blockInterval})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(),
-		CallTimeout: 5 * time.Second, DialTimeout: 2 * time.Second, HealthInterval: -1,
-		BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-
-	dir, err := os.MkdirTemp("", "atk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: kdf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(passphrase)); err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []string{"alice", "bob"} {
-		if _, err := v.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
-			t.Fatal(err)
+	k := testkit.Start(t, testkit.Options{BlockInterval: blockInterval, KDF: kdf, Daemon: func(o *daemon.Options) {
+		o.UnlockWait = 200 * time.Millisecond
+		for _, opt := range opts {
+			opt(o)
 		}
-	}
-	db, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := localapi.Config{
-		Listen: "127.0.0.1:0", Chain: "devnet", Catalog: authz.HiveOps, Store: db, Vault: localapi.SignerVault{V: v},
-		Logger: slog.New(slog.DiscardHandler), ApprovalTimeout: 10 * time.Second, UnlockWait: 200 * time.Millisecond,
-		ConfirmTimeout: 10 * time.Second, Node: nc, ChainParams: d.Chain(),
-		Limits: localapi.Limits{PerMinute: 60000, Burst: 1000, PromptsPerMinute: 60000, PromptBurst: 1000},
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := localapi.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := admin.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{t: t, dir: dir, srv: srv, db: db, vault: v, admin: admin.NewClient(dir), port: srv.Port(),
-		base: "http://127.0.0.1:" + strconv.Itoa(srv.Port()), net: d, nc: nc,
-		http: &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Serve(ctx) }()
-	go func() { defer wg.Done(); admin.Serve(ctx, ln, srv, slog.New(slog.DiscardHandler)) }()
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		db.Close()
-	})
-	return e
+	}})
+	return &env{Kit: k, t: t, dir: k.Dir, srv: k.Server, db: k.DB, vault: k.Vault, admin: k.Admin, base: k.Base,
+		port: k.Port, http: k.HTTP, net: k.Devnet.Net, nc: k.Node}
 }
 
 // response is an HTTP answer with its JSON error code, if any.
@@ -252,7 +183,7 @@ func (e *env) login(client, redirect, scope, account string) tokens {
 }
 
 // pending waits for n pending approvals and returns them.
-func (e *env) pending(n int) []localapi.ApprovalRequest {
+func (e *env) pending(n int) []approval.Request {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
 )
 
 // Load test parameters: bounded so that it runs in every make test.
@@ -34,7 +34,7 @@ const (
 // (BENCHMARKS.md has the figures).
 func TestLoad(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *localapi.Config) { c.Limits = localapi.Limits{} }) // the defaults
+	e := newEnv(t, func(o *daemon.Options) { o.Limits = daemon.Limits{} }) // the defaults
 	toks := make([]string, loadDapps)
 	for i := range toks {
 		// Each dapp has its own origin: prompts are rate limited per origin.

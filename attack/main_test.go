@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"localsigner/cli"
+	"localsigner/internal/testkit"
 	"localsigner/signer"
 )
 
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 			os.Exit(2)
 		}
 		os.Exit(cli.Main(args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			VaultOptions: signer.VaultOptions{KDF: cheapKDF}}))
+			VaultOptions: signer.VaultOptions{KDF: testkit.CheapKDF}}))
 	}
 	os.Exit(m.Run())
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"localsigner/authz"
+	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
 	"localsigner/signer"
 )
@@ -197,7 +198,7 @@ func TestPromisePassphraseBackoff(t *testing.T) {
 		}
 	})
 	t.Run("PassphraseBruteForce/backoff_survives_a_restart", func(t *testing.T) {
-		v, err := signer.OpenVault(e.dir, signer.VaultOptions{KDF: cheapKDF})
+		v, err := signer.OpenVault(e.dir, signer.VaultOptions{KDF: testkit.CheapKDF})
 		if err != nil {
 			t.Fatal(err)
 		}

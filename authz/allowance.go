@@ -56,7 +56,7 @@ func (is *Issuer) ReserveSpending(gid, day string, amounts map[string]int64) err
 	if len(amounts) == 0 {
 		return ErrAllowanceExceeded
 	}
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		g, err := tx.Grant(gid)
 		if err != nil {
 			return err
@@ -84,7 +84,7 @@ func (is *Issuer) ReserveSpending(gid, day string, amounts map[string]int64) err
 // of a past day is not given back (that day is over). A grant deleted in
 // the meantime is not an error.
 func (is *Issuer) ReleaseSpending(gid, day string, amounts map[string]int64) error {
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		g, err := tx.Grant(gid)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -123,7 +123,7 @@ func (is *Issuer) SetAllowance(id string, a Allowance) (int, error) {
 		return 0, errors.New("allowance: want an asset symbol such as HIVE and a non-negative amount")
 	}
 	n := 0
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		var targets []*Grant
 		g, err := tx.Grant(id)
 		switch {
@@ -177,7 +177,7 @@ func (is *Issuer) SetAllowance(id string, a Allowance) (int, error) {
 // and the bearer_token cookie (cookie). ErrNotFound for an unknown client.
 func (is *Issuer) SetClientFlags(id string, query, cookie bool) (*Client, error) {
 	var out *Client
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := tx.Client(id)
 		if err != nil {
 			return err

@@ -1,6 +1,10 @@
 package authz
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // Authority is the account authority an operation needs: posting, active or
 // owner. It mirrors tx.Role (same order and names) without importing the
@@ -34,14 +38,22 @@ func (a Authority) String() string {
 // (active only with required_auths), account_update2 is posting (active or
 // owner when keys change), account_update is active (owner when the owner
 // key changes). A scope grants an operation only at that listed level; the
-// dapp API refuses any instance needing more, and never signs with owner.
+// wallet refuses any instance needing more, and never signs with owner.
+// The wallet builds the catalog from the transaction layer's operation
+// registry; this package keeps no list of its own.
 type Catalog interface {
 	// Authority returns the authority op needs and whether the chain has
 	// an operation of that name that Localsigner can sign.
 	Authority(op string) (Authority, bool)
+	// Label says in a few words what op does ("send funds"), for people
+	// deciding on a scope; empty if the catalog has none.
+	Label(op string) string
+	// Names lists the operations, sorted.
+	Names() []string
 }
 
-// OpTable is a Catalog backed by a map from operation name to authority.
+// OpTable is a Catalog backed by a map from operation name to authority,
+// without labels: for tests and tools.
 type OpTable map[string]Authority
 
 // Authority implements Catalog.
@@ -50,32 +62,8 @@ func (t OpTable) Authority(op string) (Authority, bool) {
 	return a, ok
 }
 
-// HiveOps lists the Hive operations package tx can sign, with their plain
-// authority, read from tx's RequiredAuthorities methods. It stands in for a
-// lookup through tx itself until tx exports one (tx.NewOperation or similar);
-// localapi's tests check every name against tx.DecodeOperation.
-var HiveOps = OpTable{
-	// posting
-	"vote": Posting, "comment": Posting, "delete_comment": Posting, "comment_options": Posting,
-	"custom_json": Posting, "claim_reward_balance": Posting, "account_update2": Posting,
-	// active
-	"transfer": Active, "transfer_to_vesting": Active, "withdraw_vesting": Active,
-	"limit_order_create": Active, "limit_order_cancel": Active, "limit_order_create2": Active,
-	"feed_publish": Active, "convert": Active, "collateralized_convert": Active,
-	"account_create": Active, "account_create_with_delegation": Active, "account_update": Active,
-	"claim_account": Active, "create_claimed_account": Active, "request_account_recovery": Active,
-	"witness_update": Active, "account_witness_vote": Active, "account_witness_proxy": Active,
-	"custom": Active, "set_withdraw_vesting_route": Active,
-	"escrow_transfer": Active, "escrow_dispute": Active, "escrow_release": Active, "escrow_approve": Active,
-	"transfer_to_savings": Active, "transfer_from_savings": Active, "cancel_transfer_from_savings": Active,
-	"delegate_vesting_shares": Active, "recurrent_transfer": Active,
-	"create_proposal": Active, "update_proposal": Active, "update_proposal_votes": Active, "remove_proposal": Active,
-	// owner: known so that a request for them says "never grantable"
-	// rather than "unknown".
-	"change_recovery_account": Owner, "decline_voting_rights": Owner,
-}
+// Label implements Catalog: OpTable has no labels.
+func (t OpTable) Label(string) string { return "" }
 
-// GrapheneOps lists the Peerplays operations package tx can sign.
-var GrapheneOps = OpTable{
-	"transfer": Active, "limit_order_create": Active, "limit_order_cancel": Active, "account_update": Active,
-}
+// Names implements Catalog.
+func (t OpTable) Names() []string { return slices.Sorted(maps.Keys(t)) }

@@ -62,6 +62,12 @@ type Issuer struct {
 
 	verifySigned SignedVerifier
 
+	// changeMu guards changed, closed (and replaced) after every committed
+	// write, so that requests waiting on a grant learn at once that it may
+	// have gone.
+	changeMu sync.Mutex
+	changed  chan struct{}
+
 	// useMu guards lastUse: when each grant's LastUsed was last written,
 	// to throttle those writes (see noteUse).
 	useMu   sync.Mutex
@@ -94,6 +100,34 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		now = time.Now
 	}
 	return &Issuer{store: cfg.Store, cat: cfg.Catalog, chain: cfg.Chain, now: now, life: l, verifySigned: cfg.VerifySigned}, nil
+}
+
+// update runs fn in a write transaction of the store and, if it committed,
+// tells the waiters of Changed.
+func (is *Issuer) update(fn func(Tx) error) error {
+	err := is.store.Update(fn)
+	if err == nil {
+		is.changeMu.Lock()
+		if is.changed != nil {
+			close(is.changed)
+			is.changed = nil
+		}
+		is.changeMu.Unlock()
+	}
+	return err
+}
+
+// Changed returns a channel that is closed at the next committed change of
+// the grants, tokens or clients: a revocation, a narrowing, a new grant. A
+// request waiting for the user takes it before re-reading its grant, and
+// re-reads the grant whenever it closes.
+func (is *Issuer) Changed() <-chan struct{} {
+	is.changeMu.Lock()
+	defer is.changeMu.Unlock()
+	if is.changed == nil {
+		is.changed = make(chan struct{})
+	}
+	return is.changed
 }
 
 // Catalog returns the operation catalog scopes are checked against.
@@ -180,7 +214,7 @@ func (is *Issuer) Authorize(a Approval) (*AuthorizeResult, error) {
 	}
 	now := is.now()
 	var res *AuthorizeResult
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := tx.Client(r.ClientID)
 		switch {
 		case errors.Is(err, ErrNotFound):

@@ -16,7 +16,7 @@ import (
 // changes); a request naming no client is allowed, because holding a token
 // is enough to give it up (Hivesigner's SDK revokes that way).
 func (is *Issuer) Revoke(q *TokenQuery) error {
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		var c *Client
 		if q.Client.Method != authAbsent {
 			var err error
@@ -24,11 +24,12 @@ func (is *Issuer) Revoke(q *TokenQuery) error {
 				return err
 			}
 		}
-		if len(q.Token) > maxSecretLen {
+		key, signedBy, ok := is.storageKey(q.Token)
+		if !ok {
 			return nil
 		}
-		t, err := tx.Token(DigestOf(q.Token))
-		if errors.Is(err, ErrNotFound) {
+		t, err := tx.Token(key)
+		if errors.Is(err, ErrNotFound) || err == nil && signedBy != "" && t.ClientID != signedBy {
 			return nil
 		}
 		if err != nil {
@@ -48,6 +49,21 @@ func (is *Issuer) Revoke(q *TokenQuery) error {
 		return tx.AppendAudit(&Event{Time: is.now(), Type: EventRevoked, ClientID: t.ClientID, Account: t.Account,
 			GrantID: t.GrantID, Detail: string(t.Kind) + " token revoked by the client"})
 	})
+}
+
+// storageKey returns where a presented token's record is: the digest of an
+// opaque token, or of a signed app token's jti once the verifier vouched
+// for it. False means no record can be this token's.
+// signedBy is the client a signed token names, which its record must
+// name too.
+func (is *Issuer) storageKey(token string) (key Digest, signedBy string, ok bool) {
+	if looksSigned(token) {
+		return is.signedDigest(token)
+	}
+	if len(token) > maxSecretLen {
+		return Digest{}, "", false
+	}
+	return DigestOf(token), "", true
 }
 
 // Introspection is an RFC 7662 answer. Only Active is set for a token that
@@ -99,11 +115,12 @@ func (is *Issuer) IntrospectAny(token string) (*Introspection, error) {
 
 func (is *Issuer) introspect(tx Tx, token, clientID string) (*Introspection, error) {
 	inactive := &Introspection{}
-	if len(token) > maxSecretLen {
+	key, signedBy, ok := is.storageKey(token)
+	if !ok {
 		return inactive, nil
 	}
-	t, err := tx.Token(DigestOf(token))
-	if errors.Is(err, ErrNotFound) {
+	t, err := tx.Token(key)
+	if errors.Is(err, ErrNotFound) || err == nil && signedBy != "" && t.ClientID != signedBy {
 		return inactive, nil
 	}
 	if err != nil {
@@ -145,6 +162,34 @@ func (is *Issuer) Lookup(token string) (*Token, error) {
 			return ErrNotFound
 		}
 		out = t
+		return nil
+	})
+	return out, err
+}
+
+// Recheck re-reads what authorized a request that waited (for the vault to
+// be unlocked, for the user's confirmation): the access token t as Lookup
+// returned it, still active, and its grant still there. It returns the
+// token as it is now (its scopes may have been narrowed meanwhile), or
+// ErrNotFound if the token expired or was revoked, or its grant or client
+// went.
+func (is *Issuer) Recheck(t *Token) (*Token, error) {
+	var out *Token
+	err := is.store.View(func(tx Tx) error {
+		cur, err := tx.Token(t.Digest)
+		if err != nil {
+			return err
+		}
+		if cur.Kind != KindAccess || !cur.Active(is.now()) || cur.GrantID != t.GrantID || cur.ClientID != t.ClientID {
+			return ErrNotFound
+		}
+		if _, err := tx.Grant(cur.GrantID); err != nil {
+			return err
+		}
+		if _, err := tx.Client(cur.ClientID); err != nil {
+			return err
+		}
+		out = cur
 		return nil
 	})
 	return out, err
@@ -211,7 +256,7 @@ func (is *Issuer) Clients() ([]Client, error) {
 // the client is unknown.
 func (is *Issuer) RevokeClient(id string) (int, error) {
 	n := 0
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := tx.Client(id)
 		if err != nil {
 			return err
@@ -297,7 +342,7 @@ func (is *Issuer) AddApp(spec AppSpec) (*Client, string, error) {
 	if spec.Account != "" {
 		c.Chain, c.Account = is.chain, spec.Account
 	}
-	err = is.store.Update(func(tx Tx) error {
+	err = is.update(func(tx Tx) error {
 		if err := tx.PutClient(c); err != nil {
 			return err
 		}
@@ -312,7 +357,7 @@ func (is *Issuer) AddApp(spec AppSpec) (*Client, string, error) {
 
 // RemoveApp deletes a registered app and every grant it holds.
 func (is *Issuer) RemoveApp(id string) error {
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		c, err := tx.Client(id)
 		if err != nil {
 			return err
@@ -337,7 +382,7 @@ func (is *Issuer) Record(e Event) error {
 	if e.Time.IsZero() {
 		e.Time = is.now()
 	}
-	return is.store.Update(func(tx Tx) error { return tx.AppendAudit(&e) })
+	return is.update(func(tx Tx) error { return tx.AppendAudit(&e) })
 }
 
 // Audit returns the newest limit events, oldest first.
@@ -360,7 +405,7 @@ const auditKeep = 10000
 func (is *Issuer) Sweep() (int, error) {
 	now := is.now()
 	n := 0
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		var dead []Digest
 		live := make(map[string]bool)
 		err := tx.ForEachToken(func(t *Token) error {

@@ -135,15 +135,18 @@ func (t *Token) Active(now time.Time) bool { return !t.Spent && now.Before(t.Exp
 // Event is one audit log entry. Events never hold a secret: tokens and codes
 // are referred to by kind and grant only.
 type Event struct {
-	Seq      uint64    `json:"seq"`
-	Time     time.Time `json:"time"`
-	Type     string    `json:"type"`
-	ClientID string    `json:"client_id,omitempty"`
-	Origin   string    `json:"origin,omitempty"`
-	Account  string    `json:"account,omitempty"`
-	GrantID  string    `json:"grant_id,omitempty"`
-	Scopes   Scopes    `json:"scopes,omitempty"`
-	Detail   string    `json:"detail,omitempty"`
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	Type string    `json:"type"`
+	// Door is how a transaction's request came in ("hivesigner", "peerid",
+	// "oauth", later the browser bridge and links); empty for other events.
+	Door     string `json:"door,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	Origin   string `json:"origin,omitempty"`
+	Account  string `json:"account,omitempty"`
+	GrantID  string `json:"grant_id,omitempty"`
+	Scopes   Scopes `json:"scopes,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 	// Operations, TxID and Outcome describe a dapp API transaction
 	// (EventBroadcast): the operation names, the transaction id once
 	// signed, and how it ended ("broadcast", "refused", "denied", …).

@@ -33,7 +33,7 @@ func (is *Issuer) NarrowGrant(grantID string, scopes []string) error {
 		return ErrScopeWiden
 	}
 	now := is.now()
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		g, err := tx.Grant(grantID)
 		if err != nil {
 			return err
@@ -119,7 +119,7 @@ func (is *Issuer) noteUse(gid string, at time.Time) {
 	}
 	is.lastUse[gid] = at
 	is.useMu.Unlock()
-	_ = is.store.Update(func(tx Tx) error {
+	_ = is.update(func(tx Tx) error {
 		g, err := tx.Grant(gid)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -10,19 +11,63 @@ import (
 
 // NoAsk is a "don't ask again" entry the user ticked when confirming a
 // transaction: until Expires, an operation of the grant that matches it
-// (same operation, same counterparty) no longer needs a confirmation. It
-// never widens what the grant's scopes permit and never lifts a spending
-// allowance: a transaction beyond the grant's daily limit still asks.
+// (same operation, and the same value in every member Match names) no
+// longer needs a confirmation. It never widens what the grant's scopes
+// permit and never lifts a spending allowance: a transaction beyond the
+// grant's daily limit still asks. Which operations may have entries, and
+// which members their keys name, is the operation registry's to say (the
+// wallet computes the keys); this package only stores and matches them.
 type NoAsk struct {
 	// Operation is the operation name, or "custom_json:ID" for a custom_json
 	// that needs the active key.
 	Operation string `json:"operation"`
-	// To is the account the operation sends to or acts on ("bob", or
-	// "1.2.17" on Graphene chains); empty for operations without one, where
-	// the entry covers the operation whatever its arguments.
+	// Match holds the members a later operation must repeat exactly: every
+	// counterparty, and a transfer's memo ({"to": "bob", "memo": ""}).
+	// Empty for operations without any.
+	Match map[string]string `json:"match,omitempty"`
+	// Text says what the entry lets through, as the prompt said it:
+	// "transfer to @bob, no memo, any amount".
+	Text string `json:"text,omitempty"`
+	// To is the one counterparty an entry made before the operation
+	// registry named; such entries carry no Match and never match again
+	// (they are dropped at start, see PruneNoAsk).
 	To        string    `json:"to,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	Expires   time.Time `json:"expires"`
+}
+
+// NoAskKey is the key of one operation for "don't ask again": what an entry
+// stores and what a later operation must repeat.
+type NoAskKey struct {
+	Operation string
+	Match     map[string]string
+	Text      string
+}
+
+// Label names an entry for people: its Text, or for an old entry its
+// operation and counterparty.
+func (n NoAsk) Label() string {
+	switch {
+	case n.Text != "":
+		return n.Text
+	case n.To != "":
+		return n.Operation + " to " + n.To
+	}
+	return n.Operation
+}
+
+// Counterparty is the entry's main counterparty value (the "to" member,
+// else the first one by member name), for "localsigner forget GRANT OP TO".
+func (n NoAsk) Counterparty() string {
+	if v, ok := n.Match["to"]; ok {
+		return v
+	}
+	for _, k := range slices.Sorted(maps.Keys(n.Match)) {
+		if k != "memo" {
+			return n.Match[k]
+		}
+	}
+	return n.To
 }
 
 // MaxNoAsk is the longest a "don't ask again" entry may last: a standing
@@ -33,19 +78,19 @@ const MaxNoAsk = 30 * 24 * time.Hour
 // be remembered.
 var ErrNoAskLimit = errors.New("don't-ask-again entry refused")
 
-// matches reports whether the entry covers the operation key (op, to) at now.
-func (n NoAsk) matches(op, to string, now time.Time) bool {
-	return n.Operation == op && n.To == to && now.Before(n.Expires)
+// matches reports whether the entry covers key k at now.
+func (n NoAsk) matches(k NoAskKey, now time.Time) bool {
+	return n.Operation == k.Operation && n.To == "" && maps.Equal(n.Match, k.Match) && now.Before(n.Expires)
 }
 
-// NoAskCovers reports whether every key (operation, counterparty) has a
-// live "don't ask again" entry on g at now. False for no keys.
-func (g *Grant) NoAskCovers(keys [][2]string, now time.Time) bool {
+// NoAskCovers reports whether every key has a live "don't ask again" entry
+// on g at now. False for no keys.
+func (g *Grant) NoAskCovers(keys []NoAskKey, now time.Time) bool {
 	if len(keys) == 0 {
 		return false
 	}
 	for _, k := range keys {
-		if !slices.ContainsFunc(g.NoAsk, func(n NoAsk) bool { return n.matches(k[0], k[1], now) }) {
+		if !slices.ContainsFunc(g.NoAsk, func(n NoAsk) bool { return n.matches(k, now) }) {
 			return false
 		}
 	}
@@ -61,11 +106,16 @@ func liveNoAsk(list []NoAsk, now time.Time) []NoAsk {
 	return list
 }
 
-// AddNoAsk records "don't ask again" entries on grant gid for each key
-// (operation, counterparty), lasting d from now (at most MaxNoAsk). An
-// entry for the same key is replaced, so the last choice counts. Expired
-// entries are dropped in the same write. ErrNotFound: no such grant.
-func (is *Issuer) AddNoAsk(gid string, keys [][2]string, d time.Duration) error {
+// sameKey reports whether an entry stands for key k, expired or not.
+func (n NoAsk) sameKey(k NoAskKey) bool {
+	return n.Operation == k.Operation && n.To == "" && maps.Equal(n.Match, k.Match)
+}
+
+// AddNoAsk records "don't ask again" entries on grant gid for each key,
+// lasting d from now (at most MaxNoAsk). An entry for the same key is
+// replaced, so the last choice counts. Expired entries are dropped in the
+// same write. ErrNotFound: no such grant.
+func (is *Issuer) AddNoAsk(gid string, keys []NoAskKey, d time.Duration) error {
 	if d < time.Minute || d > MaxNoAsk {
 		return fmt.Errorf("%w: it must last between a minute and %d days", ErrNoAskLimit, int(MaxNoAsk/(24*time.Hour)))
 	}
@@ -73,7 +123,7 @@ func (is *Issuer) AddNoAsk(gid string, keys [][2]string, d time.Duration) error 
 		return fmt.Errorf("%w: no operation to remember", ErrNoAskLimit)
 	}
 	now := is.now()
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		g, err := tx.Grant(gid)
 		if err != nil {
 			return err
@@ -81,15 +131,16 @@ func (is *Issuer) AddNoAsk(gid string, keys [][2]string, d time.Duration) error 
 		g.NoAsk = liveNoAsk(g.NoAsk, now)
 		var names []string
 		for _, k := range keys {
-			if k[0] == "" {
+			if k.Operation == "" {
 				return fmt.Errorf("%w: no operation name", ErrNoAskLimit)
 			}
-			g.NoAsk = slices.DeleteFunc(g.NoAsk, func(n NoAsk) bool { return n.Operation == k[0] && n.To == k[1] })
-			g.NoAsk = append(g.NoAsk, NoAsk{Operation: k[0], To: k[1], CreatedAt: now, Expires: now.Add(d)})
-			names = append(names, NoAskText(k[0], k[1]))
+			g.NoAsk = slices.DeleteFunc(g.NoAsk, func(n NoAsk) bool { return n.sameKey(k) })
+			e := NoAsk{Operation: k.Operation, Match: maps.Clone(k.Match), Text: k.Text, CreatedAt: now, Expires: now.Add(d)}
+			g.NoAsk = append(g.NoAsk, e)
+			names = append(names, e.Label())
 		}
 		slices.SortFunc(g.NoAsk, func(a, b NoAsk) int {
-			return strings.Compare(a.Operation+"\x00"+a.To, b.Operation+"\x00"+b.To)
+			return strings.Compare(a.Operation+"\x00"+a.Label(), b.Operation+"\x00"+b.Label())
 		})
 		if err := tx.PutGrant(g); err != nil {
 			return err
@@ -101,13 +152,13 @@ func (is *Issuer) AddNoAsk(gid string, keys [][2]string, d time.Duration) error 
 }
 
 // RemoveNoAsk deletes the entries of grant gid for operation (all of them
-// if operation is empty; only the one for counterparty to otherwise, or
-// every counterparty when to is "*"). It returns how many it removed;
-// ErrNotFound if the grant does not exist.
+// if operation is empty; only those whose counterparty is to otherwise, or
+// every counterparty when to is "*"). It returns how many live entries it
+// removed; ErrNotFound if the grant does not exist.
 func (is *Issuer) RemoveNoAsk(gid, operation, to string) (int, error) {
 	n := 0
 	now := is.now()
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		g, err := tx.Grant(gid)
 		if err != nil {
 			return err
@@ -115,9 +166,9 @@ func (is *Issuer) RemoveNoAsk(gid, operation, to string) (int, error) {
 		before := len(g.NoAsk)
 		var gone []string
 		g.NoAsk = slices.DeleteFunc(g.NoAsk, func(e NoAsk) bool {
-			hit := operation == "" || e.Operation == operation && (to == "*" || e.To == to)
+			hit := operation == "" || e.Operation == operation && (to == "*" || e.Counterparty() == to)
 			if hit && now.Before(e.Expires) {
-				gone = append(gone, NoAskText(e.Operation, e.To))
+				gone = append(gone, e.Label())
 			}
 			return hit
 		})
@@ -138,11 +189,55 @@ func (is *Issuer) RemoveNoAsk(gid, operation, to string) (int, error) {
 	return n, err
 }
 
-// NoAskText names an entry's key for people: "transfer to bob",
-// "account_witness_vote".
-func NoAskText(operation, to string) string {
-	if to == "" {
-		return operation
-	}
-	return operation + " to " + to
+// PruneNoAsk drops, from every grant, the live "don't ask again" entries
+// for which keep is false, with one audit event per grant saying which and
+// why, and the expired ones silently. The composition root calls it at
+// start with the operation registry's rule, so that an entry the rules of
+// an earlier version allowed (one that named no memo, or an operation that
+// can no longer be remembered) stops covering anything. It returns how many
+// live entries went.
+func (is *Issuer) PruneNoAsk(keep func(NoAsk) bool) (int, error) {
+	now := is.now()
+	n := 0
+	err := is.update(func(tx Tx) error {
+		gs, err := tx.Grants()
+		if err != nil {
+			return err
+		}
+		for i := range gs {
+			g := &gs[i]
+			if len(g.NoAsk) == 0 {
+				continue
+			}
+			before := len(g.NoAsk)
+			var gone []string
+			g.NoAsk = slices.DeleteFunc(g.NoAsk, func(e NoAsk) bool {
+				drop := now.Before(e.Expires) && !keep(e)
+				if drop {
+					gone = append(gone, e.Label())
+				}
+				return drop
+			})
+			g.NoAsk = liveNoAsk(g.NoAsk, now)
+			if len(g.NoAsk) == before {
+				continue
+			}
+			if err := tx.PutGrant(g); err != nil {
+				return err
+			}
+			if len(gone) == 0 {
+				continue
+			}
+			n += len(gone)
+			err := tx.AppendAudit(&Event{Time: now, Type: EventNoAskRemoved, ClientID: g.ClientID, Origin: g.Origin,
+				Account: g.Account, GrantID: g.ID,
+				Detail: "asking again: dropped at start, no longer allowed by the don't-ask-again rules (every counterparty and a transfer's memo must be named, and changes of keys, recovery, proxy or witness votes always ask): " +
+					strings.Join(gone, "; ")})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }

@@ -79,7 +79,7 @@ func (is *Issuer) ExchangeCodeWithoutPKCE(creds ClientCredentials, code string) 
 		resp    *TokenResponse
 		outcome error
 	)
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := authenticate(tx, creds)
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (is *Issuer) SetAppPassword(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = is.store.Update(func(tx Tx) error {
+	err = is.update(func(tx Tx) error {
 		c, err := tx.Client(id)
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (is *Issuer) SetAppPassword(id string) (string, error) {
 
 // ClearAppPassword turns the password grant off for an app.
 func (is *Issuer) ClearAppPassword(id string) error {
-	return is.store.Update(func(tx Tx) error {
+	return is.update(func(tx Tx) error {
 		c, err := tx.Client(id)
 		if err != nil {
 			return err
@@ -159,14 +159,15 @@ var errPasswordGrant = oauthErr(CodeInvalidGrant, "invalid login or password")
 // PasswordToken is PeerID's resource-owner password grant, limited to what
 // is safe locally: clientID must be a registered app with an app password,
 // login its registered account, and password that app password (compared by
-// digest in constant time). It issues the app's registered scopes for that
-// account, with a refresh token if they include offline.
+// digest in constant time). It issues the scopes of the app's standing
+// password grant (the registered ones unless the user narrowed them) for
+// that account, with a refresh token if they include offline.
 func (is *Issuer) PasswordToken(clientID, login, password string) (*TokenResponse, error) {
 	if !validClientID(clientID) || len(password) > maxSecretLen || len(login) > 64 {
 		return nil, errPasswordGrant
 	}
 	var resp *TokenResponse
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := tx.Client(clientID)
 		if errors.Is(err, ErrNotFound) {
 			return oauthErr(CodeInvalidClient, "unknown client")
@@ -183,12 +184,7 @@ func (is *Issuer) PasswordToken(clientID, login, password string) (*TokenRespons
 		case !DigestOf(password).Equal(*c.PasswordDigest) || login != c.Account:
 			return errPasswordGrant
 		}
-		gid := "pw_" + c.ID
-		g, err := tx.Grant(gid)
-		if errors.Is(err, ErrNotFound) {
-			g = &Grant{ID: gid, ClientID: c.ID, Chain: c.Chain, Account: c.Account, Scopes: c.Scopes, CreatedAt: now}
-			err = tx.PutGrant(g)
-		}
+		g, access, err := is.appGrant(tx, c, "pw_", "", false, now)
 		if err != nil {
 			return err
 		}
@@ -196,11 +192,7 @@ func (is *Issuer) PasswordToken(clientID, login, password string) (*TokenRespons
 		if err != nil {
 			return err
 		}
-		access := c.Scopes.Without(ScopeOffline)
-		if len(access) == 0 {
-			return oauthErr(CodeInvalidScope, "no scope left to grant")
-		}
-		if resp, err = is.issuePair(tx, g, fam, access, c.Scopes, now); err != nil {
+		if resp, err = is.issuePair(tx, g, fam, access, narrowed(c.Scopes, g.Scopes), now); err != nil {
 			return err
 		}
 		return tx.AppendAudit(&Event{Time: now, Type: EventTokenIssued, ClientID: c.ID, Account: g.Account,

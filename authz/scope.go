@@ -208,7 +208,11 @@ func (s Scopes) Describe(cat Catalog) []string {
 			out = append(out, fmt.Sprintf("%s (posting key, only id %s)", narrowable, item[len(narrowable)+1:]))
 		default:
 			a, _ := cat.Authority(item)
-			out = append(out, fmt.Sprintf("%s (%s key)", item, a))
+			if label := cat.Label(item); label != "" {
+				out = append(out, fmt.Sprintf("%s: %s (%s key)", item, label, a))
+			} else {
+				out = append(out, fmt.Sprintf("%s (%s key)", item, a))
+			}
 		}
 	}
 	return out

@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"errors"
 	"strings"
 	"time"
 )
@@ -41,11 +40,12 @@ type AppTokenGrant struct {
 
 // IssueAppToken authenticates a registered app by id and secret and records
 // a new app token for the account it was registered with, as
-// client_credentials does: the app's scopes, or a narrowing of them (scope,
-// if hasScope), never offline. It lasts the access token lifetime.
+// client_credentials does: the scopes of its standing grant (the
+// registered ones unless the user narrowed them), or a narrowing of those
+// (scope, if hasScope), never offline. It lasts the access token lifetime.
 func (is *Issuer) IssueAppToken(creds ClientCredentials, scope string, hasScope bool) (*AppTokenGrant, error) {
 	var out *AppTokenGrant
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := authenticate(tx, creds)
 		if err != nil {
 			return err
@@ -56,28 +56,8 @@ func (is *Issuer) IssueAppToken(creds ClientCredentials, scope string, hasScope 
 		if c.Account == "" || c.Chain != is.chain {
 			return oauthErr(CodeUnauthorizedClient, "this app has no account on this chain (register it with --account)")
 		}
-		scopes := c.Scopes
-		if hasScope {
-			s, err := ParseScopes(scope, is.cat)
-			if err != nil {
-				return &Error{Code: CodeInvalidScope, Description: err.Error()}
-			}
-			if len(s) == 0 || !c.Scopes.Covers(s) {
-				return oauthErr(CodeInvalidScope, "scope exceeds what this app is registered for")
-			}
-			scopes = s
-		}
-		scopes = scopes.Without(ScopeOffline)
-		if len(scopes) == 0 {
-			return oauthErr(CodeInvalidScope, "no scope left to grant")
-		}
 		now := is.now()
-		gid := "cc_" + c.ID
-		g, err := tx.Grant(gid)
-		if errors.Is(err, ErrNotFound) {
-			g = &Grant{ID: gid, ClientID: c.ID, Chain: c.Chain, Account: c.Account, Scopes: c.Scopes, CreatedAt: now}
-			err = tx.PutGrant(g)
-		}
+		g, scopes, err := is.appGrant(tx, c, "cc_", scope, hasScope, now)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func (is *Issuer) Token(r *TokenRequest) (*TokenResponse, error) {
 		resp    *TokenResponse
 		outcome error // an error to report after committing a revocation
 	)
-	err := is.store.Update(func(tx Tx) error {
+	err := is.update(func(tx Tx) error {
 		c, err := authenticate(tx, r.Client)
 		if err != nil {
 			return err
@@ -203,27 +203,7 @@ func (is *Issuer) clientCredentials(tx Tx, c *Client, r *TokenRequest, now time.
 	if c.Account == "" || c.Chain != is.chain {
 		return nil, oauthErr(CodeUnauthorizedClient, "this app has no account for client_credentials on this chain")
 	}
-	scopes := c.Scopes
-	if r.HasScope {
-		s, err := ParseScopes(r.Scope, is.cat)
-		if err != nil {
-			return nil, &Error{Code: CodeInvalidScope, Description: err.Error()}
-		}
-		if len(s) == 0 || !c.Scopes.Covers(s) {
-			return nil, oauthErr(CodeInvalidScope, "scope exceeds what this app is registered for")
-		}
-		scopes = s
-	}
-	scopes = scopes.Without(ScopeOffline)
-	if len(scopes) == 0 {
-		return nil, oauthErr(CodeInvalidScope, "no scope left to grant")
-	}
-	gid := "cc_" + c.ID
-	g, err := tx.Grant(gid)
-	if errors.Is(err, ErrNotFound) {
-		g = &Grant{ID: gid, ClientID: c.ID, Chain: c.Chain, Account: c.Account, Scopes: c.Scopes, CreatedAt: now}
-		err = tx.PutGrant(g)
-	}
+	g, scopes, err := is.appGrant(tx, c, "cc_", r.Scope, r.HasScope, now)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +217,43 @@ func (is *Issuer) clientCredentials(tx Tx, c *Client, r *TokenRequest, now time.
 	}
 	return resp, tx.AppendAudit(&Event{Time: now, Type: EventTokenIssued, ClientID: c.ID, Account: g.Account,
 		GrantID: g.ID, Scopes: scopes, Detail: "client_credentials"})
+}
+
+// appGrant returns the standing grant a registered app's tokens are issued
+// under (id prefix+client id: "cc_" for client_credentials and app tokens,
+// "pw_" for PeerID's password grant), creating it with the app's registered
+// scopes the first time, and the scopes a new access token gets: the
+// grant's current ones, which the user may have narrowed since, or the
+// narrowing scope asks for (if hasScope), never offline. So a narrowed
+// grant stays narrowed for every new token.
+func (is *Issuer) appGrant(tx Tx, c *Client, prefix, scope string, hasScope bool, now time.Time) (*Grant, Scopes, error) {
+	gid := prefix + c.ID
+	g, err := tx.Grant(gid)
+	if errors.Is(err, ErrNotFound) {
+		g = &Grant{ID: gid, ClientID: c.ID, Chain: c.Chain, Account: c.Account, Scopes: c.Scopes, CreatedAt: now}
+		err = tx.PutGrant(g)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// The grant can only have been narrowed from the registration, but an
+	// app re-registered narrower must not get back what it lost.
+	scopes := narrowed(c.Scopes, g.Scopes)
+	if hasScope {
+		s, err := ParseScopes(scope, is.cat)
+		if err != nil {
+			return nil, nil, &Error{Code: CodeInvalidScope, Description: err.Error()}
+		}
+		if len(s) == 0 || !scopes.Covers(s) {
+			return nil, nil, oauthErr(CodeInvalidScope, "scope exceeds what this app is granted")
+		}
+		scopes = s
+	}
+	scopes = scopes.Without(ScopeOffline)
+	if len(scopes) == 0 {
+		return nil, nil, oauthErr(CodeInvalidScope, "no scope left to grant")
+	}
+	return g, scopes, nil
 }
 
 // revokeFamily deletes the access and refresh tokens of one family of a

@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"localsigner/approval"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"localsigner/authz"
-	"localsigner/localapi"
 	"localsigner/localapi/admin"
 )
 
@@ -143,9 +143,9 @@ func runApprovals(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var txs []localapi.ApprovalRequest
-	err = printListing(env, ps, *asJSON, "no pending requests", "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE", func(tw io.Writer, p localapi.ApprovalRequest) {
-		if p.Kind == localapi.KindTransaction && p.Transaction != nil {
+	var txs []approval.Request
+	err = printListing(env, ps, *asJSON, "no pending requests", "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE", func(tw io.Writer, p approval.Request) {
+		if p.Kind == approval.KindTransaction && p.Transaction != nil {
 			txs = append(txs, p)
 			var names []string
 			for _, op := range p.Transaction.Operations {
@@ -176,6 +176,9 @@ func runApprovals(env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "\nTransaction %s from %s for @%s (%s):\n", p.ID, orDash(p.Origin), p.Account, p.Transaction.Reason)
 		for _, op := range p.Transaction.Operations {
 			fmt.Fprintf(env.Stdout, "  - %s\n", op.Summary)
+			for _, d := range op.Details {
+				fmt.Fprintf(env.Stdout, "      %s\n", d)
+			}
 		}
 		if len(p.Transaction.Spending) > 0 {
 			fmt.Fprintf(env.Stdout, "  spends %s\n", strings.Join(p.Transaction.Spending, ", "))
@@ -259,7 +262,7 @@ func runGrants(env Env, args []string) error {
 		var noAsk []string
 		for _, n := range g.NoAsk {
 			if now.Before(n.Expires) {
-				noAsk = append(noAsk, authz.NoAskText(n.Operation, n.To)+" until "+n.Expires.Local().Format(time.DateTime))
+				noAsk = append(noAsk, n.Label()+" until "+n.Expires.Local().Format(time.DateTime))
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", g.ClientID, orDash(g.Origin), g.Account,

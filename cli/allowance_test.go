@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi"
+	"localsigner/approval"
+
 	"localsigner/signer/devnet"
 )
 
@@ -33,9 +34,9 @@ func TestServeDappCommands(t *testing.T) {
 		}
 		return out.String() + errOut.String()
 	}
-	pending := func() []localapi.ApprovalRequest {
+	pending := func() []approval.Request {
 		t.Helper()
-		var ps []localapi.ApprovalRequest
+		var ps []approval.Request
 		for deadline := time.Now().Add(10 * time.Second); len(ps) == 0; time.Sleep(20 * time.Millisecond) {
 			if err := json.Unmarshal([]byte(run(exitOK, "approvals", "--json")), &ps); err != nil {
 				t.Fatal(err)
@@ -109,7 +110,7 @@ func TestServeDappCommands(t *testing.T) {
 	run(exitOK, "allowance", "mydapp", "--asset", "HIVE", "--per-day", "0")
 	bc = async(func() (int, string) { return do(http.MethodPost, "/api/broadcast", token, pay("1.000 HIVE")) })
 	p = pending()[0]
-	if table := run(exitOK, "approvals"); !strings.Contains(table, "transfer to bob, any amount: localsigner approve "+p.ID+" --remember 1d") {
+	if table := run(exitOK, "approvals"); !strings.Contains(table, "transfer to @bob, memo “cli test”, any amount: localsigner approve "+p.ID+" --remember 1d") {
 		t.Fatalf("approvals:\n%s", table)
 	}
 	run(exitUsage, "approve", p.ID, "--remember", "soon")
@@ -125,7 +126,7 @@ func TestServeDappCommands(t *testing.T) {
 		t.Fatalf("transfer after don't ask again: %d %s", st, b)
 	}
 	grants := run(exitOK, "grants")
-	if !strings.Contains(grants, "NOT ASKING") || !strings.Contains(grants, "transfer to bob until ") {
+	if !strings.Contains(grants, "NOT ASKING") || !strings.Contains(grants, "transfer to @bob, memo “cli test”, any amount until ") {
 		t.Fatalf("grants:\n%s", grants)
 	}
 	var gs []struct {
@@ -141,7 +142,7 @@ func TestServeDappCommands(t *testing.T) {
 	}
 	// (That the next transfer asks again is checked in localapi; here a
 	// fourth prompt within the minute would meet the prompt rate limit.)
-	if grants := run(exitOK, "grants"); strings.Contains(grants, "transfer to bob") {
+	if grants := run(exitOK, "grants"); strings.Contains(grants, "transfer to @bob") {
 		t.Fatalf("grants after forget:\n%s", grants)
 	}
 

@@ -8,17 +8,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 
-	"localsigner/authz"
 	"localsigner/examples/dapp"
+	"localsigner/internal/daemon"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
-	"localsigner/localapi/jose"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
-	"localsigner/signer/node"
 	"localsigner/store"
 )
 
@@ -57,24 +54,10 @@ func runServe(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	chainName, family := *chainFlag, chain.Hive
-	switch chainName {
-	case "hive":
-	case "peerplays":
-		family = chain.Graphene
+	switch *chainFlag {
+	case "hive", "peerplays":
 	default:
-		return fmt.Errorf("%w: --chain %q: want hive or peerplays", errUsage, chainName)
-	}
-	if *useDevnet {
-		chainName = "devnet"
-	}
-	c, err := chain.Lookup(chainName, "")
-	if err != nil {
-		return err
-	}
-	var cat authz.Catalog = authz.HiveOps
-	if family == chain.Graphene {
-		cat = authz.GrapheneOps
+		return fmt.Errorf("%w: --chain %q: want hive or peerplays", errUsage, *chainFlag)
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var nodeURLs []string
@@ -85,89 +68,56 @@ func runServe(env Env, args []string) error {
 			}
 		}
 	}
+	var c *chain.Chain
 	if *useDevnet {
-		d, err := devnet.New(devnet.Config{Family: family, Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
-		if err != nil {
-			return fmt.Errorf("start devnet: %w", err)
-		}
-		defer d.Close()
-		if family == chain.Graphene {
-			c = d.Chain()     // the Peerplays devnet: devnet chain id, PPY keys, Graphene operations
-			c.Name = "devnet" // grants and vault keys are filed under "devnet"
-		}
-		fe, err := d.Listen("127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("devnet: %w", err)
-		}
-		if len(nodeURLs) == 0 {
-			nodeURLs = []string{fe.URL()}
-		}
-	}
-	var nodeClient localapi.NodeClient
-	if len(nodeURLs) > 0 {
-		nc, err := node.Dial(context.Background(), nodeURLs, node.Options{Chain: c})
+		dn, err := daemon.StartDevnet(log, *chainFlag, "", devnet.Config{Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
 		if err != nil {
 			return err
 		}
-		defer nc.Close()
-		nodeClient = nc
-	} else {
-		log.Warn("no node configured: /api/broadcast and /api/me will answer 503; pass --node URL")
+		defer dn.Net.Close()
+		c = dn.Chain
+		if len(nodeURLs) == 0 {
+			nodeURLs = []string{dn.URL}
+		}
+	} else if c, err = chain.Lookup(*chainFlag, ""); err != nil {
+		return err
 	}
 	if !*locked {
-		if err := serveUnlock(env, vf, localapi.SignerVault{V: v}); err != nil {
+		if err := serveUnlock(env, vf, v); err != nil {
 			return err
 		}
-	}
-	ik, err := loadInstanceKey(db)
-	if err != nil {
-		return err
-	}
-	srv, err := localapi.New(localapi.Config{Listen: *listen, Chain: c.Name, Catalog: cat, Store: db, InstanceKey: ik,
-		Vault: localapi.SignerVault{V: v}, Logger: log, Node: nodeClient, ChainParams: c})
-	if err != nil {
-		return err
-	}
-	if err := srv.Listen(); err != nil {
-		return err
-	}
-	ln, err := admin.Listen(dir)
-	if err != nil {
-		return err
 	}
 	ctx, stop := signalContext()
 	defer stop()
+	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodeURLs,
+		Listen: *listen, Logger: log})
+	if err != nil {
+		return err
+	}
 	state := "unlocked"
 	if v.Locked() {
 		state = "locked (unlock with 'localsigner unlock')"
 	}
-	log.Info("Localsigner is serving", "issuer", srv.IssuerURL(), "chain", c.Name, "vault", state,
+	log.Info("Localsigner is serving", "issuer", d.Server.IssuerURL(), "chain", c.Name, "vault", state,
 		"admin_socket", admin.SocketPath(dir))
-
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	ctx, cancel := context.WithCancel(ctx)
 	if *useDevnet && c.Family == chain.Hive {
 		// The example dapp, on its own loopback origin as a real dapp is.
-		if u, err := dapp.Start(ctx, dapp.DefaultListen, dapp.Options{Signer: srv.IssuerURL()}); err != nil {
+		if u, err := dapp.Start(ctx, dapp.DefaultListen, dapp.Options{Signer: d.Server.IssuerURL()}); err != nil {
 			log.Warn("example dapp not served", "err", err)
 		} else {
 			log.Info("example dapp: open it in your browser", "url", u)
 		}
 	}
-	wg.Add(2)
-	go func() { defer wg.Done(); defer cancel(); errs[0] = srv.Serve(ctx) }()
-	go func() { defer wg.Done(); defer cancel(); errs[1] = admin.Serve(ctx, ln, srv, log) }()
-	wg.Wait()
+	err = d.Wait()
 	v.Lock()
 	log.Info("Localsigner stopped")
-	return errors.Join(errs...)
+	return err
 }
 
 // serveUnlock unlocks the vault with a passphrase given the ways every
 // command takes one (file, environment, terminal). With none of them
 // available, the server starts locked.
-func serveUnlock(env Env, vf *vaultFlags, v localapi.Vault) error {
+func serveUnlock(env Env, vf *vaultFlags, v interface{ Unlock([]byte) error }) error {
 	if vf.passFile == "" && os.Getenv(envPassphrase) == "" {
 		p, err := promptSecret("vault passphrase (empty: start locked): ")
 		if errors.Is(err, errNoTTY) {
@@ -191,16 +141,4 @@ func serveUnlock(env Env, vf *vaultFlags, v localapi.Vault) error {
 		return fmt.Errorf("unlock: %w", err)
 	}
 	return nil
-}
-
-// loadInstanceKey reads the key that signs app tokens from the store,
-// creating it on first start (see store.DB.InstanceKey for why it lives
-// there). localapi.New self-tests it.
-func loadInstanceKey(db *store.DB) (*jose.InstanceKey, error) {
-	raw, err := db.InstanceKey(jose.NewInstanceKeyBytes)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(raw)
-	return jose.NewInstanceKey(raw)
 }

@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/approval"
+
 	"localsigner/authz"
-	"localsigner/localapi"
 	"localsigner/signer"
 )
 
@@ -162,7 +163,7 @@ func TestServeAndAdminCommands(t *testing.T) {
 		resp.Body.Close()
 		loc <- resp.Header.Get("Location")
 	}()
-	var pending []localapi.ApprovalRequest
+	var pending []approval.Request
 	for deadline := time.Now().Add(10 * time.Second); len(pending) == 0; time.Sleep(20 * time.Millisecond) {
 		if err := json.Unmarshal([]byte(run(exitOK, "approvals", "--json")), &pending); err != nil {
 			t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi"
+	"localsigner/approval"
 	"localsigner/localapi/jose"
 	"localsigner/signer/devnet"
 	"localsigner/signer/keys"
@@ -21,7 +21,7 @@ import (
 // decides, as it would while the user reads the approval window. Chromium
 // runs no DevTools command on a page whose navigation is pending, so the
 // page can be neither read nor photographed until the decision.
-func login(t *testing.T, e *env, b *browser, client, redirect, account string) localapi.ApprovalRequest {
+func login(t *testing.T, e *env, b *browser, client, redirect, account string) approval.Request {
 	t.Helper()
 	b.Click("#login")
 	req := e.nextApproval()
@@ -161,7 +161,7 @@ func TestDappLoginAndVote(t *testing.T) {
 		b.WaitText("#status", "confirm the transfer")
 		b.Shot("transfer waits for confirmation")
 		c := e.nextApproval()
-		if c.Kind != localapi.KindTransaction || c.ClientID != exampleClient || c.Account != "alice" || c.Transaction == nil ||
+		if c.Kind != approval.KindTransaction || c.ClientID != exampleClient || c.Account != "alice" || c.Transaction == nil ||
 			len(c.Transaction.Operations) != 1 || !strings.Contains(c.Transaction.Operations[0].Summary, "0.001 HIVE") {
 			t.Fatalf("confirmation asked: %+v", c)
 		}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,9 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/authz"
+	"localsigner/approval"
 	"localsigner/examples/dapp"
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
 	"localsigner/signer"
 	"localsigner/signer/devnet"
@@ -28,12 +28,13 @@ import (
 )
 
 // The world of one test, all real and all on loopback: the devnet (a Hive
-// chain with alice, bob and carol), Localsigner's server with a vault
-// holding alice's and bob's keys (cheap KDF) and its admin socket, and the
-// example dapp served on its own port, as a real dapp would be.
+// chain with alice, bob and carol), Localsigner as internal/testkit starts
+// it (a vault holding alice's and bob's keys with a cheap KDF, the wallet,
+// the server and its admin socket), and the example dapp served on its own
+// port, as a real dapp would be.
 
 const (
-	vaultPassphrase = "correct horse battery staple"
+	vaultPassphrase = testkit.Passphrase
 	// seedAuthor/seedPermlink is the post the dapp votes on; bob publishes
 	// it before the test starts (the devnet's genesis has no posts).
 	seedAuthor   = "bob"
@@ -81,79 +82,20 @@ type envOptions struct {
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	// Unix socket paths are limited to about 100 bytes, which t.TempDir()
-	// can exceed: use a short directory.
-	dir, err := os.MkdirTemp("", "ls-e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-
-	d, err := devnet.New(devnet.Config{BlockInterval: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: signer.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(vaultPassphrase)); err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []string{"alice", "bob"} {
-		if _, err := v.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(),
-		CallTimeout: 10 * time.Second, DialTimeout: 5 * time.Second, HealthInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := localapi.New(localapi.Config{
-		Listen: "127.0.0.1:0", Chain: "devnet", Catalog: authz.HiveOps, Store: db,
-		Vault: localapi.SignerVault{V: v}, Logger: logger, ApprovalTimeout: 30 * time.Second,
-		Limits: localapi.Limits{PerMinute: 60000, Burst: 1000, PromptsPerMinute: 60000, PromptBurst: 1000},
-		// The dapp API signs with the vault (SignerVault is a Signer) and
-		// broadcasts through Localsigner's node client to the devnet.
-		Node: nc, ChainParams: d.Chain(), ConfirmTimeout: 30 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := admin.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Serve(ctx) }()
-	go func() { defer wg.Done(); admin.Serve(ctx, ln, srv, logger) }()
+	k := testkit.Start(t, testkit.Options{BlockInterval: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Daemon: func(o *daemon.Options) {
+			o.ApprovalTimeout, o.ConfirmTimeout = 30*time.Second, 30*time.Second
+			o.NodeOptions.CallTimeout, o.NodeOptions.DialTimeout = 10*time.Second, 5*time.Second
+		}})
 	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		db.Close()
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
+	d, nc, db, v, srv := k.Devnet.Net, k.Node, k.DB, k.Vault, k.Server
+	dir := k.Dir
 
 	site := httptest.NewServer(dapp.Handler(dapp.Options{SDKFile: o.sdkFile}))
 	t.Cleanup(site.Close)
@@ -203,7 +145,7 @@ func (e *env) page(path string, extra ...string) string {
 }
 
 // nextApproval waits for one pending authorization request.
-func (e *env) nextApproval() localapi.ApprovalRequest {
+func (e *env) nextApproval() approval.Request {
 	e.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/examples/dapp"
-	"localsigner/localapi"
 	"localsigner/signer/devnet"
 )
 
@@ -69,7 +69,7 @@ func TestHivesignerSDKPage(t *testing.T) {
 		b := b.in(t)
 		b.Click("#transfer")
 		c := e.nextApproval()
-		if c.Kind != localapi.KindTransaction || c.ClientID != sdkClient {
+		if c.Kind != approval.KindTransaction || c.ClientID != sdkClient {
 			t.Fatalf("confirmation asked: %+v", c)
 		}
 		if err := e.admin.Approve(c.ID, nil, "", false); err != nil {

@@ -46,9 +46,9 @@ func loadInstanceKey(k *jose.InstanceKey) (*jose.InstanceKey, error) {
 	return k, nil
 }
 
-// verifyAppToken is the issuer's SignedVerifier: signature, kid, iss, aud,
+// VerifyAppToken is the issuer's SignedVerifier (authz.IssuerConfig): signature, kid, iss, aud,
 // iat and exp; the store check follows in Lookup.
-func (s *Server) verifyAppToken(token string) (jti, clientID string, err error) {
+func (s *Server) VerifyAppToken(token string) (jti, clientID string, err error) {
 	c, err := s.jwtKey.VerifyAppToken(token, s.IssuerURL(), s.cfg.Now())
 	if err != nil {
 		return "", "", err

@@ -1,18 +1,17 @@
 package localapi
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/wallet"
 )
 
 // serveAuthorize is GET /oauth2/authorize. The request waits for the user's
@@ -35,7 +34,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusForbidden, "This page cannot be embedded.")
 		return
 	}
-	req, perr := authz.ParseAuthorizeRequest(r.URL.RawQuery, s.cfg.Catalog)
+	req, perr := authz.ParseAuthorizeRequest(r.URL.RawQuery, s.cat)
 	peerID := r.URL.Path == permissionsPath // PeerID's page: registered apps, their own scopes, no PKCE
 	if peerID {
 		req, perr = authz.ParsePermissionsRequest(r.URL.RawQuery)
@@ -44,7 +43,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if req != nil {
 		key = req.ClientID
 	}
-	if ok, wait := s.endpoint.allow("authorize|" + key); !ok {
+	if ok, wait := s.endpoint.Allow("authorize|" + key); !ok {
 		s.tooMany(w, wait, true)
 		return
 	}
@@ -78,60 +77,39 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, authz.AsError(err))
 		return
 	}
-	if ok, wait := s.prompts.allow(req.Origin); !ok {
-		s.tooMany(w, wait, true)
-		return
-	}
-	if !s.waitUnlocked(r.Context()) {
-		fail(http.StatusServiceUnavailable, &authz.Error{Code: authz.CodeTemporarilyUnavailable,
-			Description: "Localsigner is locked; unlock it and try again"})
-		return
-	}
-	now := s.cfg.Now()
-	ar := &ApprovalRequest{
-		Kind:     KindAuthorize,
+	ar := &approval.Request{
 		ClientID: req.ClientID, Registered: client.Kind == authz.App, FirstTime: !known,
 		RedirectURI: req.RedirectURI, Origin: req.Origin, ResponseType: string(req.Type),
-		RequestedScopes: req.Scopes, Descriptions: req.Scopes.Describe(s.cfg.Catalog),
+		RequestedScopes:    approval.Scopes(req.Scopes),
 		NeedsImplicitOptIn: req.Type == authz.ResponseToken && !client.Implicit,
-		Account:            req.Account, Chain: s.cfg.Chain, CreatedAt: now, ExpiresAt: now.Add(s.cfg.ApprovalTimeout),
+		Account:            req.Account,
 	}
 	if client.Kind == authz.App {
 		ar.ClientName = client.Name
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ApprovalTimeout)
-	defer cancel()
-	s.log.Info("authorization request waiting for approval", "client", req.ClientID, "origin", req.Origin)
-	d, err := s.approver.Approve(ctx, ar)
+	d, err := s.w.AskGrant(r.Context(), ar)
 	switch {
-	case errors.Is(err, ErrQueueFull):
+	case errors.Is(err, wallet.ErrBusy):
 		s.tooMany(w, 30*time.Second, true)
 		return
 	case r.Context().Err() != nil:
-		s.log.Info("authorization request abandoned", "client", req.ClientID)
 		return // the browser left, or the server is shutting down
-	case errors.Is(err, context.DeadlineExceeded):
-		s.recordDenied(ar, "no decision in time")
+	case errors.Is(err, wallet.ErrLocked):
+		fail(http.StatusServiceUnavailable, &authz.Error{Code: authz.CodeTemporarilyUnavailable,
+			Description: "Localsigner is locked; unlock it and try again"})
+		return
+	case errors.Is(err, wallet.ErrConfirmationTimeout):
 		fail(http.StatusForbidden, &authz.Error{Code: authz.CodeAccessDenied, Description: "the user did not decide in time"})
+		return
+	case errors.Is(err, wallet.ErrConfirmationDenied):
+		fail(http.StatusForbidden, &authz.Error{Code: authz.CodeAccessDenied, Description: "the user denied the request"})
 		return
 	case err != nil:
 		s.log.Error("approval failed", "err", err)
 		fail(http.StatusInternalServerError, &authz.Error{Code: authz.CodeServerError, Description: "approval failed"})
 		return
 	}
-	if d.Approved {
-		// An Approver other than the Queue may return an unchecked decision.
-		if err := s.completeDecision(ar, &d); err != nil {
-			s.log.Warn("approved decision invalid", "err", err)
-			d.Approved = false
-		}
-	}
-	if !d.Approved {
-		s.recordDenied(ar, "denied by the user")
-		fail(http.StatusForbidden, &authz.Error{Code: authz.CodeAccessDenied, Description: "the user denied the request"})
-		return
-	}
-	res, err := s.iss.Authorize(authz.Approval{Request: req, Account: d.Account, Scopes: d.Scopes, AllowImplicit: d.AllowImplicit})
+	res, err := s.iss.Authorize(authz.Approval{Request: req, Account: d.Account, Scopes: authz.Scopes(d.Scopes), AllowImplicit: d.AllowImplicit})
 	if err != nil {
 		fail(http.StatusBadRequest, authz.AsError(err))
 		return
@@ -171,85 +149,6 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, req *auth
 		v.Set("error_description", e.Description)
 	}
 	s.redirect(w, req, v)
-}
-
-func (s *Server) recordDenied(ar *ApprovalRequest, why string) {
-	err := s.iss.Record(authz.Event{Type: authz.EventDenied, ClientID: ar.ClientID, Origin: ar.Origin,
-		Scopes: ar.RequestedScopes, Detail: why})
-	if err != nil {
-		s.log.Error("audit", "err", err)
-	}
-}
-
-// waitUnlocked returns true once the vault is unlocked, false if it stays
-// locked for UnlockWait or ctx ends first.
-func (s *Server) waitUnlocked(ctx context.Context) bool {
-	if !s.cfg.Vault.Locked() {
-		return true
-	}
-	s.log.Info("authorization request waiting for the vault to be unlocked")
-	deadline := time.NewTimer(s.cfg.UnlockWait)
-	defer deadline.Stop()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-deadline.C:
-			return !s.cfg.Vault.Locked()
-		case <-tick.C:
-			if !s.cfg.Vault.Locked() {
-				return true
-			}
-		}
-	}
-}
-
-// completeDecision checks an approving decision and fills in its defaults:
-// scopes (all requested), account (hint, or the vault's only account). The
-// account must be one the vault holds keys for on the chain.
-func (s *Server) completeDecision(ar *ApprovalRequest, d *Decision) error {
-	if ar.Kind == KindTransaction {
-		return checkRemember(ar, d)
-	}
-	if d.RememberSeconds != 0 {
-		return errors.New("don't ask again applies to transaction confirmations, not to authorizations")
-	}
-	if d.Scopes == nil {
-		d.Scopes = slices.Clone(ar.RequestedScopes)
-	} else {
-		sc, err := authz.ParseScopes(strings.Join(d.Scopes, " "), s.cfg.Catalog)
-		if err != nil {
-			return err
-		}
-		if len(sc) == 0 || !ar.RequestedScopes.Covers(sc) {
-			return fmt.Errorf("scopes must be a non-empty subset of: %s", ar.RequestedScopes.String())
-		}
-		d.Scopes = sc
-	}
-	if ar.NeedsImplicitOptIn && !d.AllowImplicit {
-		return errors.New("this dapp asks for the implicit flow (the token travels in the redirect URL); approve with --implicit to allow it, or deny")
-	}
-	accounts, err := s.cfg.Vault.Accounts(ar.Chain)
-	if err != nil {
-		return fmt.Errorf("list accounts (is the vault unlocked?): %w", err)
-	}
-	acct := d.Account
-	if acct == "" {
-		acct = ar.Account
-	}
-	if acct == "" && len(accounts) == 1 {
-		acct = accounts[0]
-	}
-	if acct == "" {
-		return fmt.Errorf("choose the account with --account (one of: %s)", strings.Join(accounts, ", "))
-	}
-	if !slices.Contains(accounts, acct) {
-		return fmt.Errorf("the vault holds no keys for account %q on %s", acct, ar.Chain)
-	}
-	d.Account = acct
-	return nil
 }
 
 // tooMany answers 429 with Retry-After, as a page or JSON.

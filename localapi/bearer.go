@@ -106,7 +106,7 @@ func (s *Server) authenticate(r *http.Request, readOnly bool) (*authz.Token, *ap
 		s.log.Error("token lookup", "err", err)
 		return nil, &apiError{http.StatusInternalServerError, authz.CodeServerError, "could not read the token store", false}
 	}
-	if t.Chain != s.cfg.Chain {
+	if t.Chain != s.chain.Name {
 		return nil, errBadToken
 	}
 	origin := r.Header.Get("Origin")

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"localsigner/authz"
+	"localsigner/internal/daemon"
 	"localsigner/localapi"
 )
 
@@ -60,7 +61,7 @@ func TestRefreshReuseOverHTTP(t *testing.T) {
 }
 
 func TestLockedVault(t *testing.T) {
-	e := newEnv(t, func(c *localapi.Config) { c.UnlockWait = time.Second })
+	e := newEnv(t, func(c *daemon.Options) { c.UnlockWait = time.Second })
 	e.login("mydapp", dappRedirect, "vote")
 	if err := e.admin.Lock(); err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestLockedVault(t *testing.T) {
 }
 
 func TestDenyAndTimeout(t *testing.T) {
-	e := newEnv(t, func(c *localapi.Config) { c.ApprovalTimeout = 400 * time.Millisecond })
+	e := newEnv(t, func(c *daemon.Options) { c.ApprovalTimeout = 400 * time.Millisecond })
 	ch := oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())
 	// Unknown client denied: a page; the user may not trust that origin.
 	wait := e.authorize(e.authURL("newdapp", "https://new.example/cb", "vote", "s", ch))
@@ -144,8 +145,8 @@ func TestDenyAndTimeout(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
-	e := newEnv(t, func(c *localapi.Config) {
-		c.Limits = localapi.Limits{PerMinute: 1, Burst: 2, PromptsPerMinute: 1, PromptBurst: 1}
+	e := newEnv(t, func(c *daemon.Options) {
+		c.Limits = daemon.Limits{PerMinute: 1, Burst: 2, PromptsPerMinute: 1, PromptBurst: 1}
 	})
 	body := formBody("grant_type", "refresh_token", "refresh_token", "lsr_x", "client_id", "mydapp")
 	for i := 0; i < 2; i++ {
@@ -241,7 +242,7 @@ func TestImplicitCompatibility(t *testing.T) {
 func TestListenRefusesTakenPortAndRemoteAddresses(t *testing.T) {
 	e := newEnv(t)
 	for _, addr := range []string{"127.0.0.1:" + itoa(e.port), "0.0.0.0:0", "192.0.2.1:7777", "example.com:7777"} {
-		s, err := localapi.New(localapi.Config{Listen: addr, Chain: "devnet", Catalog: authz.HiveOps, Store: e.db, Vault: localapi.SignerVault{V: e.vault}})
+		s, err := localapi.New(localapi.Config{Listen: addr, Wallet: e.Wallet, Issuer: e.Daemon.Issuer, Vault: e.vault})
 		if err != nil {
 			t.Fatal(err)
 		}

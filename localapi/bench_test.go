@@ -2,6 +2,7 @@ package localapi_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -11,13 +12,14 @@ import (
 	"time"
 
 	"localsigner/authz"
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
 	"localsigner/signer/chain"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
+	"localsigner/wallet"
 )
 
-// fakeNode is an in-memory localapi.NodeClient: a fixed head block, every
+// fakeNode is an in-memory node client: a fixed head block, every
 // broadcast accepted at once. Benchmarks use it to time the server alone,
 // without a node's round trip or block interval.
 type fakeNode struct {
@@ -25,7 +27,11 @@ type fakeNode struct {
 	block atomic.Uint32
 }
 
-var _ localapi.NodeClient = (*fakeNode)(nil)
+var _ daemon.NodeClient = (*fakeNode)(nil)
+
+func (f *fakeNode) API(context.Context, string, string, any, any) error {
+	return errors.New("the in-memory node answers no API calls")
+}
 
 func (f *fakeNode) PrepareTransaction(_ context.Context, ops []tx.Operation, _ time.Duration) (*tx.Transaction, error) {
 	t := &tx.Transaction{Chain: f.chain, Expiration: time.Now().Add(time.Minute).Truncate(time.Second), Operations: ops}
@@ -56,9 +62,9 @@ func (f *fakeNode) Accounts(_ context.Context, names []string) ([]node.Account, 
 // alice granting vote.
 func benchEnv(b *testing.B) (*env, string) {
 	c, _ := chain.Lookup("devnet", "")
-	e := newEnv(b, func(cfg *localapi.Config) {
-		cfg.Node = &fakeNode{chain: c}
-		cfg.Limits = localapi.Limits{PerMinute: 1 << 30, Burst: 1 << 30, PromptsPerMinute: 60000, PromptBurst: 1000}
+	e := newEnv(b, func(o *daemon.Options) {
+		o.NodeClient = &fakeNode{chain: c}
+		o.Limits = daemon.Limits{PerMinute: 1 << 30, Burst: 1 << 30, PromptsPerMinute: 60000, PromptBurst: 1000}
 	})
 	return e, e.login("benchdapp", dappRedirect, "vote login").AccessToken
 }
@@ -68,14 +74,14 @@ func benchEnv(b *testing.B) (*env, string) {
 // broadcast (entry check, token lookup, decoding, scope check, building,
 // signing, audit log entry) plus the client's own HTTP work.
 //
-// Sub-benchmarks: "http" is the whole request; "core" is signAndBroadcast
+// Sub-benchmarks: "http" is the whole request; "core" is the wallet's Send
 // alone (no HTTP, no decoding); "audit" is the one audit log write each
 // request makes, which waits for the disk (fdatasync).
 func BenchmarkBroadcastOverhead(b *testing.B) {
 	e, token := benchEnv(b)
 	b.Run("http", func(b *testing.B) { benchBroadcastHTTP(b, e, token) })
 	b.Run("core", func(b *testing.B) {
-		grant, err := e.srv.Issuer().Lookup(token)
+		grant, err := e.Daemon.Issuer.Lookup(token)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +92,7 @@ func BenchmarkBroadcastOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := e.srv.SignAndBroadcastForTest(context.Background(), grant, []tx.Operation{op}); err != nil {
+			if _, err := e.Wallet.Send(context.Background(), wallet.Request{Door: "bench", Grant: grant, Ops: []tx.Operation{op}}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -94,7 +100,7 @@ func BenchmarkBroadcastOverhead(b *testing.B) {
 	b.Run("audit", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := e.srv.Issuer().Record(authz.Event{Type: authz.EventBroadcast, ClientID: "benchdapp", Outcome: "broadcast"}); err != nil {
+			if err := e.Daemon.Issuer.Record(authz.Event{Type: authz.EventBroadcast, ClientID: "benchdapp", Outcome: "broadcast"}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
 	"localsigner/signer/devnet"
 )
 
@@ -130,7 +130,7 @@ func TestMixedOperations(t *testing.T) {
 // TestActiveConfirmation: a transfer waits for the user, who sees one
 // line per operation; approved it lands, denied or unanswered it does not.
 func TestActiveConfirmation(t *testing.T) {
-	e := newDappEnv(t, func(c *localapi.Config) { c.ConfirmTimeout = 10 * time.Second })
+	e := newDappEnv(t, func(c *daemon.Options) { c.ConfirmTimeout = 10 * time.Second })
 	tk := e.login("mydapp", dappRedirect, "transfer vote")
 
 	wait := async(t, func() apiResult { return e.broadcast(tk.AccessToken, "["+transferOp+"]") })
@@ -166,7 +166,7 @@ func TestActiveConfirmation(t *testing.T) {
 // TestConfirmationTimeout: nobody answers, the dapp gets access_denied and
 // nothing is signed.
 func TestConfirmationTimeout(t *testing.T) {
-	e := newDappEnv(t, func(c *localapi.Config) { c.ConfirmTimeout = 300 * time.Millisecond })
+	e := newDappEnv(t, func(c *daemon.Options) { c.ConfirmTimeout = 300 * time.Millisecond })
 	tk := e.login("mydapp", dappRedirect, "transfer")
 	head := e.net.HeadBlockNum()
 	r := e.broadcast(tk.AccessToken, "["+transferOp+"]")

@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/authz"
-	"localsigner/localapi"
+	"localsigner/internal/testkit"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
 )
@@ -29,34 +30,13 @@ type dappEnv struct {
 
 func newDappEnv(t testing.TB, opts ...envOption) *dappEnv {
 	t.Helper()
-	d, err := devnet.New(devnet.Config{BlockInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(),
-		CallTimeout: 5 * time.Second, DialTimeout: 2 * time.Second, HealthInterval: -1, BackoffMin: time.Millisecond,
-		BackoffMax: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	all := append([]envOption{func(c *localapi.Config) {
-		c.Node = nc
-		c.ChainParams = d.Chain()
-		c.ConfirmTimeout = 10 * time.Second
-	}}, opts...)
-	e := newEnv(t, all...)
-	for _, a := range []string{"alice", "bob"} {
-		if _, err := e.vault.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &dappEnv{env: e, net: d, fe: fe, nc: nc}
+	return startDappEnv(t, testkit.Options{}, opts...)
+}
+
+func startDappEnv(t testing.TB, ko testkit.Options, opts ...envOption) *dappEnv {
+	t.Helper()
+	e := startEnv(t, ko, opts...)
+	return &dappEnv{env: e, net: e.Devnet.Net, fe: e.Devnet.Frontend, nc: e.Node}
 }
 
 // apiResult is a dapp API answer.
@@ -156,10 +136,10 @@ func (e *dappEnv) lastAudit(typ string) authz.Event {
 }
 
 // confirmation waits for one pending transaction confirmation.
-func (e *dappEnv) confirmation() localapi.ApprovalRequest {
+func (e *dappEnv) confirmation() approval.Request {
 	e.t.Helper()
 	p := e.pending(1)[0]
-	if p.Kind != localapi.KindTransaction || p.Transaction == nil {
+	if p.Kind != approval.KindTransaction || p.Transaction == nil {
 		e.t.Fatalf("pending request is not a transaction: %+v", p)
 	}
 	return p

@@ -14,12 +14,16 @@ import (
 	"localsigner/authz"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
+	"localsigner/wallet"
 )
 
 // The Hivesigner-compatible dapp API: /api/broadcast, /api/me,
 // /api/oauth2/token/revoke, and /api/token to inspect a token. Answers
 // follow what Hivesigner's SDK 3.3.5 expects: status exactly 200 on
 // success, {error, error_description} otherwise.
+
+// doorHivesigner names the Hivesigner-compatible API in the audit log.
+const doorHivesigner = "hivesigner"
 
 // maxBroadcastBody bounds a /api/broadcast body; a Hive block is 64 KiB.
 const maxBroadcastBody = 1 << 20
@@ -40,12 +44,11 @@ func (s *Server) serveBroadcast(w http.ResponseWriter, r *http.Request) {
 	}
 	ops, err := s.decodeBroadcast(body)
 	if err != nil {
-		s.record(authz.Event{Type: authz.EventBroadcast, ClientID: t.ClientID, Account: t.Account, GrantID: t.GrantID,
-			Outcome: "invalid", Detail: auditText(err)})
+		s.w.RecordFailure(doorHivesigner, t, nil, fmt.Errorf("%w: %w", wallet.ErrInvalidOperations, err))
 		s.writeAPIError(w, &apiError{http.StatusBadRequest, authz.CodeInvalidRequest, err.Error(), false})
 		return
 	}
-	res, err := s.signAndBroadcast(r.Context(), t, ops)
+	res, err := s.w.Send(r.Context(), wallet.Request{Door: doorHivesigner, Grant: t, Ops: ops})
 	if err != nil {
 		if r.Context().Err() != nil {
 			return // the dapp left; the audit log has the outcome
@@ -54,7 +57,7 @@ func (s *Server) serveBroadcast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, http.StatusOK, struct {
-		Result *BroadcastResult `json:"result"`
+		Result *wallet.Result `json:"result"`
 	}{res})
 }
 
@@ -132,31 +135,33 @@ func normalizeOps(raw json.RawMessage) (json.RawMessage, error) {
 	return json.Marshal(list)
 }
 
-// broadcastError maps a signAndBroadcast error for /api/broadcast.
+// broadcastError maps a wallet error for /api/broadcast.
 func (s *Server) broadcastError(err error) *apiError {
-	var te *TxError
+	var te *wallet.TxError
 	var ne *node.NodeError
 	switch {
-	case errors.Is(err, ErrInsufficientScope):
+	case errors.Is(err, wallet.ErrRevoked):
+		return errBadToken
+	case errors.Is(err, wallet.ErrInsufficientScope):
 		return &apiError{http.StatusForbidden, "insufficient_scope", "the token does not allow this: " + err.Error(), true}
-	case errors.Is(err, ErrConfirmationDenied):
+	case errors.Is(err, wallet.ErrConfirmationDenied):
 		return &apiError{http.StatusForbidden, authz.CodeAccessDenied, "the user denied the transaction", false}
-	case errors.Is(err, ErrConfirmationTimeout):
+	case errors.Is(err, wallet.ErrConfirmationTimeout):
 		return &apiError{http.StatusForbidden, authz.CodeAccessDenied, "the user did not confirm the transaction in time", false}
-	case errors.Is(err, ErrMissingKey):
+	case errors.Is(err, wallet.ErrMissingKey):
 		return &apiError{http.StatusForbidden, authz.CodeAccessDenied, err.Error(), false}
-	case errors.Is(err, ErrBusy):
+	case errors.Is(err, wallet.ErrBusy):
 		return &apiError{http.StatusTooManyRequests, authz.CodeTemporarilyUnavailable, err.Error() + "; try again later", false}
-	case errors.Is(err, ErrLocked):
+	case errors.Is(err, wallet.ErrLocked):
 		return &apiError{http.StatusServiceUnavailable, authz.CodeTemporarilyUnavailable, "Localsigner is locked; ask the user to unlock it", false}
-	case errors.Is(err, ErrNodeDown) && errors.As(err, &te):
+	case errors.Is(err, wallet.ErrNodeDown) && errors.As(err, &te):
 		return &apiError{http.StatusServiceUnavailable, authz.CodeTemporarilyUnavailable, "the node did not confirm transaction " +
 			te.TxID + "; it may still be included, so check before sending it again", false}
-	case errors.Is(err, ErrNodeDown):
+	case errors.Is(err, wallet.ErrNodeDown):
 		return &apiError{http.StatusServiceUnavailable, authz.CodeTemporarilyUnavailable, "the node is unreachable; nothing was signed", false}
 	case errors.As(err, &ne):
 		return &apiError{http.StatusBadRequest, "transaction_rejected", "the node refused the transaction: " + ne.Error(), false}
-	case errors.Is(err, ErrInvalidOperations):
+	case errors.Is(err, wallet.ErrInvalidOperations):
 		return &apiError{http.StatusBadRequest, authz.CodeInvalidRequest, err.Error(), false}
 	}
 	s.log.Error("dapp transaction failed", "err", err)
@@ -373,7 +378,7 @@ func newAccountCache(ttl time.Duration, now func() time.Time) *accountCache {
 	return &accountCache{ttl: ttl, now: now, m: make(map[string]cachedAccount)}
 }
 
-func (c *accountCache) get(ctx context.Context, n NodeClient, name string) (cachedAccount, error) {
+func (c *accountCache) get(ctx context.Context, n Node, name string) (cachedAccount, error) {
 	now := c.now()
 	if c.ttl > 0 {
 		c.mu.RLock()

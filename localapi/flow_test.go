@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,9 +134,16 @@ func TestMetadata(t *testing.T) {
 	if ms := m["code_challenge_methods_supported"].([]any); len(ms) != 1 || ms[0] != "S256" {
 		t.Fatalf("PKCE methods %v", ms)
 	}
+	var scopes []string
 	for _, s := range m["scopes_supported"].([]any) {
 		if s == "change_recovery_account" {
 			t.Fatal("owner operation advertised as a scope")
+		}
+		scopes = append(scopes, s.(string))
+	}
+	for _, want := range []string{"login", "posting", "vote", "transfer", "custom_json"} {
+		if !slices.Contains(scopes, want) {
+			t.Fatalf("scopes_supported %q lacks %s", scopes, want)
 		}
 	}
 }

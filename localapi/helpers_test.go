@@ -2,32 +2,31 @@ package localapi_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"localsigner/authz"
+	"localsigner/approval"
+	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
 	"localsigner/signer"
 	"localsigner/store"
 )
 
-// The tests run the real thing: the signer's vault with a cheap KDF, the
-// bbolt store, the HTTP server on a loopback port, and the admin channel on
-// a Unix socket, in a short temporary directory (socket paths are limited
-// to about 100 bytes, which t.TempDir() can exceed).
+// The tests run the real thing, started by internal/testkit: the signer's
+// vault with a cheap KDF, the bbolt store, the wallet, the HTTP server on a
+// loopback port, and the admin channel on a Unix socket; the dapp API tests
+// add the devnet and the node client (dapp_helpers_test.go).
 
 const (
-	passphrase   = "correct horse battery staple"
+	passphrase   = testkit.Passphrase
 	dappRedirect = "https://dapp.example/cb"
 	dappOrigin   = "https://dapp.example"
 )
@@ -51,6 +50,7 @@ func (s *syncBuffer) String() string {
 }
 
 type env struct {
+	*testkit.Kit
 	t       testing.TB
 	dir     string
 	srv     *localapi.Server
@@ -61,72 +61,29 @@ type env struct {
 	port    int
 	logs    *syncBuffer
 	http    *http.Client
-	stopped chan struct{}
+	stopped <-chan struct{}
 }
 
-type envOption func(*localapi.Config)
+type envOption func(*daemon.Options)
 
+// newEnv starts Localsigner without a devnet: the OAuth surfaces alone.
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: signer.KDFParams{MemoryKiB: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(passphrase)); err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []string{"alice", "bob"} {
-		if _, err := v.AddMasterPassword("devnet", a, "password of "+a+" 12345"); err != nil {
-			t.Fatal(err)
+	return startEnv(t, testkit.Options{NoDevnet: true}, opts...)
+}
+
+func startEnv(t testing.TB, ko testkit.Options, opts ...envOption) *env {
+	t.Helper()
+	logs := &syncBuffer{}
+	ko.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ko.Daemon = func(o *daemon.Options) {
+		for _, opt := range opts {
+			opt(o)
 		}
 	}
-	db, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := localapi.Config{
-		Listen: "127.0.0.1:0", Chain: "devnet", Catalog: authz.HiveOps, Store: db, Vault: localapi.SignerVault{V: v},
-		Logger: logger, ApprovalTimeout: 10 * time.Second, UnlockWait: 300 * time.Millisecond,
-		Limits: localapi.Limits{PerMinute: 60000, Burst: 1000, PromptsPerMinute: 60000, PromptBurst: 1000},
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := localapi.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := admin.Listen(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{t: t, dir: dir, srv: srv, db: db, vault: v, admin: admin.NewClient(dir), port: srv.Port(),
-		base: "http://127.0.0.1:" + strconv.Itoa(srv.Port()), logs: logs, stopped: make(chan struct{}),
-		http: &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}}
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Serve(ctx) }()
-	go func() { defer wg.Done(); admin.Serve(ctx, ln, srv, logger) }()
-	go func() { wg.Wait(); close(e.stopped) }()
-	t.Cleanup(func() {
-		cancel()
-		<-e.stopped
-		db.Close()
-	})
-	return e
+	k := testkit.Start(t, ko)
+	return &env{Kit: k, t: t, dir: k.Dir, srv: k.Server, db: k.DB, vault: k.Vault, admin: k.Admin, base: k.Base,
+		port: k.Port, logs: logs, http: k.HTTP, stopped: k.Stopped()}
 }
 
 // checksum is the store's content hash, to prove a refusal changed nothing.
@@ -168,7 +125,7 @@ func (e *env) do(method, path string, body string, hdr map[string]string) (int, 
 }
 
 // pending waits for n pending approvals and returns them.
-func (e *env) pending(n int) []localapi.ApprovalRequest {
+func (e *env) pending(n int) []approval.Request {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -9,18 +10,8 @@ import (
 
 	"localsigner/authz"
 	"localsigner/localapi/jose"
-	"localsigner/signer/chain"
+	"localsigner/wallet"
 )
-
-// loginRole is the account role whose key signs id_tokens on this chain:
-// posting on Hive chains; memo on Graphene chains, which have no posting
-// authority and whose memo key is the least powerful one they publish.
-func (s *Server) loginRole() string {
-	if s.chain.Family == chain.Graphene {
-		return "memo"
-	}
-	return "posting"
-}
 
 // attachIDToken adds an id_token to the answer of an authorization_code
 // exchange whose grant includes login: proof of the sign-in, signed ES256K
@@ -29,27 +20,26 @@ func (s *Server) loginRole() string {
 // or holds no such key, the answer goes out without one and the reason is
 // logged: the code is already spent.
 func (s *Server) attachIDToken(ctx context.Context, clientID string, resp *authz.TokenResponse) {
-	if resp == nil || resp.Username == "" || !authz.Scopes(strings.Fields(resp.Scope)).Has(authz.ScopeLogin) {
+	if resp == nil || resp.Username == "" {
 		return
 	}
-	if !s.waitUnlocked(ctx) {
-		s.log.Warn("id_token not issued: the vault is locked", "client", clientID)
+	key, err := s.w.Login(ctx, resp.Username, authz.Scopes(strings.Fields(resp.Scope)))
+	if errors.Is(err, wallet.ErrInsufficientScope) {
 		return
 	}
-	role := s.loginRole()
-	pub, err := s.signer.PublicKey(s.cfg.Chain, resp.Username, role)
 	if err != nil {
 		s.log.Warn("id_token not issued", "client", clientID, "err", err)
 		return
 	}
+	role, pub := key.Role, key.PublicKey
 	now := s.cfg.Now()
-	c := &jose.IDClaims{Nonce: resp.Nonce, Chain: s.cfg.Chain, KeyRole: role, PublicKey: pub.Format(s.chain.Prefix),
+	c := &jose.IDClaims{Nonce: resp.Nonce, Chain: s.chain.Name, KeyRole: role, PublicKey: pub.Format(s.chain.Prefix),
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: s.IssuerURL(), Subject: resp.Username,
 			Audience: jwt.ClaimStrings{clientID}, IssuedAt: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(jose.IDTokenLifetime))}}
-	kid := resp.Username + "@" + s.cfg.Chain + "/" + role
+	kid := resp.Username + "@" + s.chain.Name + "/" + role
 	tok, err := jose.SignIDToken(c, kid, func(d [32]byte) ([]byte, error) {
-		sig, err := s.signer.Sign(s.cfg.Chain, resp.Username, role, d)
+		sig, err := key.Sign(d)
 		if err != nil {
 			return nil, err
 		}

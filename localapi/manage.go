@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"localsigner/approval"
 	"localsigner/authz"
 )
 
@@ -21,7 +22,7 @@ type Status struct {
 
 // Status reports whether the vault is locked and how many requests wait.
 func (s *Server) Status() Status {
-	return Status{Locked: s.cfg.Vault.Locked(), Chain: s.cfg.Chain, Issuer: s.IssuerURL(), Pending: len(s.queue.Pending())}
+	return Status{Locked: s.cfg.Vault.Locked(), Chain: s.chain.Name, Issuer: s.IssuerURL(), Pending: len(s.w.Queue().Pending())}
 }
 
 // Unlock unlocks the vault. The passphrase is neither logged nor kept.
@@ -49,11 +50,11 @@ func (s *Server) record(e authz.Event) {
 	}
 }
 
-// Pending lists the authorization requests waiting for a decision.
-func (s *Server) Pending() []ApprovalRequest { return s.queue.Pending() }
+// Pending lists the requests waiting for the user.
+func (s *Server) Pending() []approval.Request { return s.w.Queue().Pending() }
 
 // Decide approves or denies a pending request.
-func (s *Server) Decide(id string, d Decision) error { return s.queue.Decide(id, d) }
+func (s *Server) Decide(id string, d approval.Decision) error { return s.w.Queue().Decide(id, d) }
 
 // Grants lists the grants with their live tokens.
 func (s *Server) Grants() ([]authz.GrantInfo, error) { return s.iss.Grants() }
@@ -97,12 +98,12 @@ func (s *Server) ForgetNoAsk(grantID, operation, to string) (int, error) {
 // unlocked and hold keys for it on the server's chain.
 func (s *Server) AddApp(spec authz.AppSpec) (*authz.Client, string, error) {
 	if spec.Account != "" {
-		accounts, err := s.cfg.Vault.Accounts(s.cfg.Chain)
+		accounts, err := s.cfg.Vault.Accounts(s.chain.Name)
 		if err != nil {
 			return nil, "", fmt.Errorf("check account (is the vault unlocked?): %w", err)
 		}
 		if !slices.Contains(accounts, spec.Account) {
-			return nil, "", fmt.Errorf("the vault holds no keys for account %q on %s", spec.Account, s.cfg.Chain)
+			return nil, "", fmt.Errorf("the vault holds no keys for account %q on %s", spec.Account, s.chain.Name)
 		}
 	}
 	return s.iss.AddApp(spec)

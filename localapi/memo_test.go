@@ -112,7 +112,7 @@ func TestDecodeMemo(t *testing.T) {
 			}
 		}
 	}
-	if outcomes["decoded"] != 2 || outcomes["invalid_request"] != 3 || outcomes["insufficient_scope"] != 1 {
+	if outcomes["decoded"] != 2 || outcomes["invalid"] != 3 || outcomes["refused"] != 1 {
 		t.Fatalf("audit outcomes %v", outcomes)
 	}
 	if strings.Contains(e.logs.String(), secret) {

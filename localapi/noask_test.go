@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
 )
 
 // TestDontAskAgain: a transfer confirmed with "don't ask again" lets the
@@ -14,7 +14,7 @@ import (
 // removed; another recipient still asks; a spending allowance stays a
 // ceiling the entry never lifts; and the offer is checked on the server.
 func TestDontAskAgain(t *testing.T) {
-	e := newDappEnv(t, func(c *localapi.Config) { c.ConfirmTimeout = 10 * time.Second })
+	e := newDappEnv(t, func(c *daemon.Options) { c.ConfirmTimeout = 10 * time.Second })
 	tk := e.login("mydapp", dappRedirect, "transfer vote")
 	pay := func(to, amount string) string {
 		return `[["transfer",{"from":"alice","to":"` + to + `","amount":"` + amount + `","memo":""}]]`
@@ -22,7 +22,7 @@ func TestDontAskAgain(t *testing.T) {
 
 	wait := async(t, func() apiResult { return e.broadcast(tk.AccessToken, pay("bob", "1.000 HIVE")) })
 	p := e.confirmation()
-	if strings.Join(p.Transaction.Remember, "|") != "transfer to bob, any amount" {
+	if strings.Join(p.Transaction.Remember, "|") != "transfer to @bob, no memo, any amount" {
 		t.Fatalf("offer %q", p.Transaction.Remember)
 	}
 	// Out of bounds: refused, and the request stays pending.
@@ -36,12 +36,12 @@ func TestDontAskAgain(t *testing.T) {
 	}
 	e.landed(wait())
 	gs, err := e.admin.Grants()
-	if err != nil || len(gs) != 1 || len(gs[0].NoAsk) != 1 || gs[0].NoAsk[0].To != "bob" ||
+	if err != nil || len(gs) != 1 || len(gs[0].NoAsk) != 1 || gs[0].NoAsk[0].Match["to"] != "bob" || gs[0].NoAsk[0].Match["memo"] != "" ||
 		gs[0].NoAsk[0].Expires.Sub(gs[0].NoAsk[0].CreatedAt) != 2*time.Hour {
 		t.Fatalf("grants %+v %v", gs, err)
 	}
 	gid := gs[0].ID
-	if ev := e.lastAudit("no_ask_set"); ev.GrantID != gid || !strings.Contains(ev.Detail, "transfer to bob") {
+	if ev := e.lastAudit("no_ask_set"); ev.GrantID != gid || !strings.Contains(ev.Detail, "transfer to @bob, no memo") {
 		t.Fatalf("audit %+v", ev)
 	}
 
@@ -54,13 +54,26 @@ func TestDontAskAgain(t *testing.T) {
 		t.Fatalf("bob has %d", bal)
 	}
 
-	// Another recipient asks; so does bob together with carol.
+	// The same recipient with a memo asks: at an exchange the memo is the
+	// deposit account.
 	head := e.net.HeadBlockNum()
+	wait = async(t, func() apiResult {
+		return e.broadcast(tk.AccessToken, `[["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":"deposit 42"}]]`)
+	})
+	if p := e.confirmation(); strings.Join(p.Transaction.Remember, "|") != "transfer to @bob, memo “deposit 42”, any amount" {
+		t.Fatalf("offer %q", p.Transaction.Remember)
+	} else if err := e.admin.Deny(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.refused(wait(), http.StatusForbidden, "access_denied", head)
+
+	// Another recipient asks; so does bob together with carol.
+	head = e.net.HeadBlockNum()
 	wait = async(t, func() apiResult {
 		return e.broadcast(tk.AccessToken, `[["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":""}],`+
 			`["transfer",{"from":"alice","to":"carol","amount":"1.000 HIVE","memo":""}]]`)
 	})
-	if p := e.confirmation(); strings.Join(p.Transaction.Remember, "|") != "transfer to bob, any amount|transfer to carol, any amount" {
+	if p := e.confirmation(); strings.Join(p.Transaction.Remember, "|") != "transfer to @bob, no memo, any amount|transfer to @carol, no memo, any amount" {
 		t.Fatalf("offer %q", p.Transaction.Remember)
 	} else if err := e.admin.Deny(p.ID); err != nil {
 		t.Fatal(err)

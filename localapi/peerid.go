@@ -13,7 +13,10 @@ import (
 	"time"
 
 	"localsigner/authz"
+	"localsigner/signer/chain"
 	"localsigner/signer/node"
+	"localsigner/signer/tx"
+	"localsigner/wallet"
 )
 
 // PeerID compatibility (Peerplays): the endpoints PeerID's backend serves
@@ -30,6 +33,9 @@ import (
 // Parameters come from the JSON or form body or, as PeerID's docs show
 // them, from the query string. Token answers are PeerID's AccessToken row:
 // token, refresh_token, expires, app_id, scope (Peerplays operation ids).
+
+// doorPeerID names PeerID's API in the audit log.
+const doorPeerID = "peerid"
 
 // permissionsPath is PeerID's authorization page.
 const permissionsPath = "/permissions"
@@ -70,8 +76,8 @@ type peeridToken struct {
 func (s *Server) peeridTokenRow(resp *authz.TokenResponse, clientID string) peeridToken {
 	ids := []int{}
 	for _, item := range strings.Fields(resp.Scope) {
-		if id, ok := grapheneOpID[item]; ok {
-			ids = append(ids, id)
+		if spec := tx.Lookup(chain.Graphene, item); spec != nil {
+			ids = append(ids, int(spec.ID))
 		}
 	}
 	exp := s.cfg.Now().Add(time.Duration(resp.ExpiresIn) * time.Second).UTC()
@@ -165,7 +171,7 @@ func (s *Server) peeridBegin(w http.ResponseWriter, r *http.Request, endpoint st
 		return nil, false
 	}
 	key := endpoint + "|" + p["client_id"]
-	if ok, wait := s.endpoint.allow(key); !ok {
+	if ok, wait := s.endpoint.Allow(key); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()+0.999))))
 		s.peeridError(w, http.StatusTooManyRequests, "too many requests")
 		return nil, false
@@ -288,7 +294,7 @@ func (s *Server) serveIDOperations(w http.ResponseWriter, r *http.Request) {
 		s.peeridError(w, http.StatusUnauthorized, "Access Token invalid or expired")
 		return
 	}
-	if ok, wait := s.endpoint.allow("peerid_operations|" + grant.ClientID); !ok {
+	if ok, wait := s.endpoint.Allow("peerid_operations|" + grant.ClientID); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()+0.999))))
 		s.peeridError(w, http.StatusTooManyRequests, "too many requests")
 		return
@@ -318,7 +324,7 @@ func (s *Server) serveIDOperations(w http.ResponseWriter, r *http.Request) {
 		s.peeridOpsError(w, err)
 		return
 	}
-	res, err := s.signAndBroadcast(r.Context(), grant, ops)
+	res, err := s.w.Send(r.Context(), wallet.Request{Door: doorPeerID, Grant: grant, Ops: ops})
 	if err != nil {
 		s.peeridOpsError(w, err)
 		return
@@ -326,43 +332,43 @@ func (s *Server) serveIDOperations(w http.ResponseWriter, r *http.Request) {
 	s.peeridResult(w, res)
 }
 
-// peeridFailed records a request that failed before the core (which
+// peeridFailed records a request that failed before the wallet (which
 // records its own outcome).
 func (s *Server) peeridFailed(grant *authz.Token, names []string, err error) {
-	outcome := outcomeOf(err)
 	if errors.Is(err, ErrPeerIDOperations) || errors.Is(err, ErrMemoUnsupported) {
-		outcome = "invalid"
+		err = fmt.Errorf("%w: %w", wallet.ErrInvalidOperations, err)
 	}
-	s.record(authz.Event{Type: authz.EventBroadcast, ClientID: grant.ClientID, Account: grant.Account,
-		GrantID: grant.GrantID, Operations: names, Outcome: outcome, Detail: auditText(err)})
+	s.w.RecordFailure(doorPeerID, grant, names, err)
 }
 
 // peeridOpsError maps the dapp API's errors to PeerID answers.
 func (s *Server) peeridOpsError(w http.ResponseWriter, err error) {
-	var txe *TxError
+	var txe *wallet.TxError
 	txid := ""
 	if errors.As(err, &txe) {
 		txid = txe.TxID
 	}
 	switch {
-	case errors.Is(err, ErrPeerIDOperations), errors.Is(err, ErrMemoUnsupported), errors.Is(err, ErrInvalidOperations):
+	case errors.Is(err, ErrPeerIDOperations), errors.Is(err, ErrMemoUnsupported), errors.Is(err, wallet.ErrInvalidOperations):
 		s.peeridError(w, http.StatusBadRequest, map[string]string{"operations": err.Error()})
-	case errors.Is(err, ErrInsufficientScope):
-		var se *ScopeError
+	case errors.Is(err, wallet.ErrRevoked):
+		s.peeridError(w, http.StatusUnauthorized, "Access Token invalid or expired")
+	case errors.Is(err, wallet.ErrInsufficientScope):
+		var se *wallet.ScopeError
 		msg := "operation not permitted"
 		if errors.As(err, &se) {
 			msg = se.Error()
 		}
 		s.peeridError(w, http.StatusForbidden, msg)
-	case errors.Is(err, ErrConfirmationDenied), errors.Is(err, ErrMissingKey):
+	case errors.Is(err, wallet.ErrConfirmationDenied), errors.Is(err, wallet.ErrMissingKey):
 		s.peeridError(w, http.StatusForbidden, err.Error())
-	case errors.Is(err, ErrConfirmationTimeout):
+	case errors.Is(err, wallet.ErrConfirmationTimeout):
 		s.peeridError(w, http.StatusRequestTimeout, err.Error())
-	case errors.Is(err, ErrLocked):
+	case errors.Is(err, wallet.ErrLocked):
 		s.peeridError(w, http.StatusServiceUnavailable, "Localsigner is locked; unlock it and try again")
-	case errors.Is(err, ErrBusy):
+	case errors.Is(err, wallet.ErrBusy):
 		s.peeridError(w, http.StatusTooManyRequests, err.Error())
-	case errors.Is(err, ErrNodeDown):
+	case errors.Is(err, wallet.ErrNodeDown):
 		msg := "the Peerplays node is unreachable; try again later"
 		if txid != "" {
 			msg = "the Peerplays node did not confirm transaction " + txid + "; it may still be included"

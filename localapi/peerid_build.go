@@ -10,6 +10,7 @@ import (
 	"localsigner/signer/chain"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
+	"localsigner/wallet"
 )
 
 // ErrMemoUnsupported: a transfer carries a memo but the server's signer
@@ -18,28 +19,18 @@ import (
 // Localsigner will not send one in plaintext instead.
 var ErrMemoUnsupported = errors.New("memos are not supported by this signer: Peerplays memos are encrypted with the memo keys, and Localsigner will not send one in plaintext; leave memo empty")
 
-// nodeAPI is the raw call the PeerID surface needs for fees; *node.Client
-// has it.
-type nodeAPI interface {
-	API(ctx context.Context, api, method string, params any, result any) error
-}
-
-// grapheneOpID maps the operation names PeerID scopes by to Peerplays
-// operation ids, for the integer scope list PeerID answers with.
-var grapheneOpID = map[string]int{"transfer": 0, "limit_order_create": 1, "limit_order_cancel": 2, "account_update": 6}
-
 // buildPeerIDOperations turns parsed PeerID operations into signed-ready
 // operations for the server's chain: account names become ids (one node
 // lookup for all), fee assets ids, times the chain's format, and each fee
 // is what the node quotes (get_required_fees). The result is checked by tx
 // exactly as any transaction. Errors wrap ErrPeerIDOperations (the request
-// is wrong), ErrMemoUnsupported, or ErrNodeDown / a node refusal.
+// is wrong), ErrMemoUnsupported, or wallet.ErrNodeDown / a node refusal.
 func (s *Server) buildPeerIDOperations(ctx context.Context, account string, ops []PeerIDOperation) ([]tx.Operation, error) {
 	if s.chain.Family != chain.Graphene {
-		return nil, fmt.Errorf("%w: this Localsigner serves %s, not a Peerplays chain", ErrPeerIDOperations, s.cfg.Chain)
+		return nil, fmt.Errorf("%w: this Localsigner serves %s, not a Peerplays chain", ErrPeerIDOperations, s.chain.Name)
 	}
 	if s.node == nil {
-		return nil, fmt.Errorf("%w: no node is configured", ErrNodeDown)
+		return nil, fmt.Errorf("%w: no node is configured", wallet.ErrNodeDown)
 	}
 	ids, err := s.resolveAccountNames(ctx, ops)
 	if err != nil {
@@ -153,7 +144,7 @@ func (s *Server) resolveAccountNames(ctx context.Context, ops []PeerIDOperation)
 		return nil, fmt.Errorf("%w: %v", ErrPeerIDOperations, err)
 	}
 	if err != nil {
-		return nil, nodeError("look up accounts", err)
+		return nil, wallet.NodeError("look up accounts", err)
 	}
 	for i, a := range accts {
 		if i < len(names) && a.ID != "" {
@@ -165,20 +156,16 @@ func (s *Server) resolveAccountNames(ctx context.Context, ops []PeerIDOperation)
 
 // requiredFee asks the node for op's fee in asset.
 func (s *Server) requiredFee(ctx context.Context, op tx.Operation, asset string) (json.RawMessage, error) {
-	api, ok := s.node.(nodeAPI)
-	if !ok {
-		return nil, fmt.Errorf("%w: the node client cannot quote fees", ErrNodeDown)
-	}
 	raw, err := tx.MarshalOperationJSON(s.chain, op)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrPeerIDOperations, err)
 	}
 	var fees []json.RawMessage
-	if err := api.API(ctx, "database", "get_required_fees", []any{[]json.RawMessage{raw}, asset}, &fees); err != nil {
-		return nil, nodeError("get the fee", err)
+	if err := s.node.API(ctx, "database", "get_required_fees", []any{[]json.RawMessage{raw}, asset}, &fees); err != nil {
+		return nil, wallet.NodeError("get the fee", err)
 	}
 	if len(fees) != 1 {
-		return nil, fmt.Errorf("%w: get_required_fees answered %d fees for one operation", ErrNodeDown, len(fees))
+		return nil, fmt.Errorf("%w: get_required_fees answered %d fees for one operation", wallet.ErrNodeDown, len(fees))
 	}
 	return fees[0], nil
 }

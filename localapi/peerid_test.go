@@ -1,7 +1,6 @@
 package localapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -10,11 +9,9 @@ import (
 	"time"
 
 	"localsigner/authz"
-	"localsigner/localapi"
+	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
-	"localsigner/signer/chain"
-	"localsigner/signer/devnet"
-	"localsigner/signer/node"
 )
 
 // The PeerID tests play a PeerID dapp with plain HTTP requests shaped as
@@ -35,39 +32,15 @@ type peeridEnv struct {
 
 func newPeerIDEnv(t *testing.T, scopes string) *peeridEnv {
 	t.Helper()
-	d, err := devnet.New(devnet.Config{Family: chain.Graphene, BlockInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := node.Dial(context.Background(), []string{fe.URL()}, node.Options{Chain: d.Chain(),
-		CallTimeout: 2 * time.Second, DialTimeout: time.Second, HealthInterval: -1, BackoffMin: time.Millisecond,
-		BackoffMax: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close() })
-	e := newEnv(t, func(c *localapi.Config) {
-		c.Catalog = authz.GrapheneOps
-		c.Node = nc
-		c.ChainParams = d.Chain()
-		c.ConfirmTimeout = 10 * time.Second
-	})
-	for _, a := range []string{"alice", "bob"} {
-		if _, err := e.vault.AddMasterPassword("devnet", a, devnet.DefaultPassword); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e := startDappEnv(t, testkit.Options{Dialect: "peerplays", Daemon: func(o *daemon.Options) {
+		o.NodeOptions.CallTimeout, o.NodeOptions.DialTimeout = 2*time.Second, time.Second
+	}})
 	res, err := e.admin.AddApp(admin.AddAppArgs{Name: "PeerID dapp", Scopes: scopes, RedirectURIs: []string{dappRedirect},
 		Account: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &peeridEnv{dappEnv: &dappEnv{env: e, net: d, fe: fe, nc: nc}, app: res.App.ID, secret: res.Secret}
+	return &peeridEnv{dappEnv: e, app: res.App.ID, secret: res.Secret}
 }
 
 // envelope is PeerID's answer.

@@ -9,8 +9,10 @@
 // body size limits and security headers. Routes are a sorted table of
 // serveX methods; the OAuth logic itself lives in package authz.
 //
-// Authorization requests wait in an approval queue until the user decides
-// (Approver; Queue serves the admin channel, the GUI plugs in later).
+// The server holds no policy: every transaction, grant request, sign-in
+// proof and memo goes to the wallet, which decides, asks the user and
+// signs. Handlers decode the wire formats of OAuth 2, Hivesigner, PeerID
+// and app tokens, call the wallet, and map its errors back.
 package localapi
 
 import (
@@ -27,18 +29,15 @@ import (
 	"time"
 
 	"localsigner/authz"
+	"localsigner/internal/ratelimit"
 	"localsigner/localapi/jose"
 	"localsigner/signer/chain"
+	"localsigner/signer/node"
+	"localsigner/wallet"
 )
 
 // DefaultListen is the address the server listens on unless told otherwise.
 const DefaultListen = "127.0.0.1:7777"
-
-// Defaults for how long an authorization request may wait.
-const (
-	DefaultApprovalTimeout = 5 * time.Minute
-	DefaultUnlockWait      = 2 * time.Minute
-)
 
 // ErrPortInUse means the port is taken; the server never picks another one
 // silently, since dapps are configured with it.
@@ -46,8 +45,7 @@ var ErrPortInUse = errors.New("port already in use")
 
 // Vault is what the server needs from the key vault: whether it is locked,
 // locking and unlocking it for the admin channel, and which accounts it
-// holds keys for. The signer's vault facade satisfies it through a small
-// adapter in the composition root.
+// holds keys for. *signer.Vault satisfies it.
 type Vault interface {
 	Locked() bool
 	Unlock(passphrase []byte) error
@@ -57,46 +55,43 @@ type Vault interface {
 	Accounts(chain string) ([]string, error)
 }
 
+// Node is what the doors read from the chain themselves: accounts for
+// /api/me, and for PeerID the account ids, fees and memo keys its
+// operations name. Signing and broadcasting go through the wallet.
+// *node.Client satisfies it.
+type Node interface {
+	// Accounts looks accounts up by name, in the order asked.
+	Accounts(ctx context.Context, names []string) ([]node.Account, error)
+	// API calls one method of a node API (database_api on Graphene).
+	API(ctx context.Context, api, method string, params any, result any) error
+}
+
+var _ Node = (*node.Client)(nil)
+
 // Config configures a Server.
 type Config struct {
 	// Listen is "127.0.0.1:PORT" (default DefaultListen), "[::1]:PORT" or
 	// "localhost:PORT". Port 0 picks a free port (tests). Non-loopback
 	// addresses are refused.
 	Listen string
-	// Chain is the chain grants are made for; Catalog its operations.
-	Chain   string
-	Catalog authz.Catalog
-	Store   authz.Store
-	Vault   Vault
-	// Approver asks the user; nil means the server's own Queue.
-	Approver Approver
+	// Wallet decides, confirms and signs every transaction and grant; its
+	// chain and catalog are the server's.
+	Wallet *wallet.Wallet
+	// Issuer is the OAuth core over the grant store (the same the wallet
+	// reads).
+	Issuer *authz.Issuer
+	Vault  Vault
+	// Node is read for /api/me and PeerID's operations; nil makes them
+	// answer that no node is reachable.
+	Node Node
 	// Logger receives operational logs (never secrets); nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
-	Now       func() time.Time
-	Lifetimes authz.Lifetimes
-	Limits    Limits
-	// ApprovalTimeout bounds how long the browser waits for a decision.
-	ApprovalTimeout time.Duration
-	// UnlockWait bounds how long a request waits for a locked vault.
-	UnlockWait time.Duration
+	Now    func() time.Time
+	Limits Limits
 	// SweepInterval is how often expired codes and tokens are deleted
 	// (default one minute).
 	SweepInterval time.Duration
-
-	// Node reads accounts and broadcasts for the dapp API; nil makes
-	// /api/broadcast and /api/me answer that no node is reachable.
-	Node NodeClient
-	// ChainParams are the parameters of Chain (id, key prefix, assets),
-	// for decoding and signing dapp transactions; nil looks Chain up with
-	// chain.Lookup.
-	ChainParams *chain.Chain
-	// Signer signs dapp transactions; nil uses Vault if it is a Signer
-	// (SignerVault is).
-	Signer Signer
-	// ConfirmTimeout bounds how long a dapp transaction waits for the
-	// user's confirmation (default ApprovalTimeout).
-	ConfirmTimeout time.Duration
 	// AccountCacheTTL is how long /api/me reuses an account read from the
 	// node (default 3 s, one Hive block; negative disables the cache).
 	AccountCacheTTL time.Duration
@@ -111,20 +106,16 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	iss      *authz.Issuer
-	queue    *Queue
-	approver Approver
+	w        *wallet.Wallet
 	log      *slog.Logger
 	limits   Limits
-	endpoint *limiter // per client per endpoint
-	prompts  *limiter // per redirect origin
+	endpoint *ratelimit.Limiter // per client per endpoint
 
-	// The dapp API (broadcast.go, dappapi.go).
-	chain      *chain.Chain
-	node       NodeClient
-	signer     Signer
-	accountIDs sync.Map // Graphene: account name → "1.2.N"
-	accounts   *accountCache
-	jwtKey     *jose.InstanceKey // signs app tokens (apptoken.go)
+	chain    *chain.Chain
+	cat      authz.Catalog
+	node     Node
+	accounts *accountCache
+	jwtKey   *jose.InstanceKey // signs app tokens (apptoken.go)
 
 	mu        sync.Mutex
 	listeners []net.Listener
@@ -135,8 +126,8 @@ type Server struct {
 
 // New checks cfg and builds a server; it does not listen yet.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Vault == nil || cfg.Catalog == nil || cfg.Chain == "" {
-		return nil, errors.New("localapi: config needs Store, Vault, Catalog and Chain")
+	if cfg.Wallet == nil || cfg.Issuer == nil || cfg.Vault == nil {
+		return nil, errors.New("localapi: config needs Wallet, Issuer and Vault")
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
@@ -147,63 +138,25 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.ApprovalTimeout <= 0 {
-		cfg.ApprovalTimeout = DefaultApprovalTimeout
-	}
-	if cfg.UnlockWait <= 0 {
-		cfg.UnlockWait = DefaultUnlockWait
-	}
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	if cfg.ConfirmTimeout <= 0 {
-		cfg.ConfirmTimeout = cfg.ApprovalTimeout
-	}
 	if cfg.AccountCacheTTL == 0 {
 		cfg.AccountCacheTTL = 3 * time.Second
-	}
-	params := cfg.ChainParams
-	if params == nil {
-		var err error
-		if params, err = chain.Lookup(cfg.Chain, ""); err != nil {
-			return nil, fmt.Errorf("localapi: chain %q: %w (set Config.ChainParams)", cfg.Chain, err)
-		}
-	}
-	sig := cfg.Signer
-	if sig == nil {
-		sig, _ = cfg.Vault.(Signer)
-	}
-	if sig == nil {
-		return nil, errors.New("localapi: config needs a Signer (or a Vault that is one)")
 	}
 	jwtKey, err := loadInstanceKey(cfg.InstanceKey)
 	if err != nil {
 		return nil, err
 	}
-	var s *Server // the issuer's app token check needs the server's issuer URL
-	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: cfg.Store, Catalog: cfg.Catalog, Chain: cfg.Chain,
-		Now: cfg.Now, Lifetimes: cfg.Lifetimes,
-		VerifySigned: func(t string) (string, string, error) { return s.verifyAppToken(t) }})
-	if err != nil {
-		return nil, err
-	}
-	s = &Server{cfg: cfg, iss: iss, log: cfg.Logger, limits: cfg.Limits.withDefaults(),
-		chain: params, node: cfg.Node, signer: sig, accounts: newAccountCache(cfg.AccountCacheTTL, cfg.Now), jwtKey: jwtKey}
-	s.endpoint = newLimiter(s.limits.PerMinute, s.limits.Burst, cfg.Now)
-	s.prompts = newLimiter(s.limits.PromptsPerMinute, s.limits.PromptBurst, cfg.Now)
-	s.queue = NewQueue(s.limits.MaxPending, s.limits.MaxPendingPerOrigin, s.completeDecision)
-	s.approver = cfg.Approver
-	if s.approver == nil {
-		s.approver = s.queue
-	}
+	s := &Server{cfg: cfg, iss: cfg.Issuer, w: cfg.Wallet, log: cfg.Logger, limits: cfg.Limits.withDefaults(),
+		chain: cfg.Wallet.Chain(), cat: cfg.Wallet.Catalog(), node: cfg.Node,
+		accounts: newAccountCache(cfg.AccountCacheTTL, cfg.Now), jwtKey: jwtKey}
+	s.endpoint = ratelimit.New(s.limits.PerMinute, s.limits.Burst, cfg.Now)
 	return s, nil
 }
 
 // Issuer returns the OAuth core, for the dapp API and the admin channel.
 func (s *Server) Issuer() *authz.Issuer { return s.iss }
-
-// Queue returns the approval queue (the admin channel and GUI decide there).
-func (s *Server) Queue() *Queue { return s.queue }
 
 // Listen binds the configured loopback address and, on the same port, the
 // other loopback family if it is available. A taken port is an error
@@ -295,7 +248,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	cancelBase() // ends waiting approvals
+	cancelBase() // ends waiting requests, which withdraws their prompts
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if serr := hs.Shutdown(sctx); serr != nil && err == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 
 	"localsigner/authz"
 )
@@ -111,13 +110,10 @@ type metadata struct {
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	iss := s.IssuerURL()
 	scopes := []string{authz.ScopeLogin, authz.ScopeMemo, authz.ScopeOffline, authz.ScopePosting}
-	if t, ok := s.cfg.Catalog.(authz.OpTable); ok {
-		for name, a := range t {
-			if a < authz.Owner {
-				scopes = append(scopes, name)
-			}
+	for _, name := range s.cat.Names() { // sorted
+		if a, ok := s.cat.Authority(name); ok && a < authz.Owner {
+			scopes = append(scopes, name)
 		}
-		slices.Sort(scopes[4:])
 	}
 	secretAuth := []string{string(authz.AuthBasic), string(authz.AuthPost)}
 	s.writeJSON(w, http.StatusOK, metadata{
@@ -144,7 +140,7 @@ func (s *Server) allowClient(w http.ResponseWriter, endpoint string, parsed bool
 	if parsed && id() != "" {
 		key = id()
 	}
-	ok, wait := s.endpoint.allow(endpoint + "|" + key)
+	ok, wait := s.endpoint.Allow(endpoint + "|" + key)
 	if !ok {
 		s.tooMany(w, wait, false)
 	}

@@ -193,6 +193,23 @@ func (v *Vault) List() ([]KeyInfo, error) {
 	return convertInfos(ks), err
 }
 
+// Accounts lists, sorted, the accounts with at least one key stored for
+// chain: those a grant may name. It fails while the vault is locked.
+func (v *Vault) Accounts(chain string) ([]string, error) {
+	ks, err := v.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range ks {
+		if k.Chain == chain && !slices.Contains(out, k.Account) {
+			out = append(out, k.Account)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // PublicKey returns the public key stored for one role of an account.
 func (v *Vault) PublicKey(chain, account, role string) (keys.PublicKey, error) {
 	return v.v.PublicKey(chain, account, role)

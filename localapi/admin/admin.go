@@ -17,6 +17,7 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"localsigner/approval"
 
 	"localsigner/authz"
 	"localsigner/localapi"
@@ -33,8 +34,8 @@ type Backend interface {
 	Status() localapi.Status
 	Unlock(passphrase []byte) error
 	Lock() error
-	Pending() []localapi.ApprovalRequest
-	Decide(id string, d localapi.Decision) error
+	Pending() []approval.Request
+	Decide(id string, d approval.Decision) error
 	Grants() ([]authz.GrantInfo, error)
 	Clients() ([]authz.Client, error)
 	RevokeClient(id string) (int, error)

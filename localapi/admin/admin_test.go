@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"localsigner/approval"
 	"net"
 	"os"
 	"strings"
@@ -16,9 +17,9 @@ import (
 // fakeBackend records what the channel asks of it.
 type fakeBackend struct {
 	unlocked   []byte
-	decided    localapi.Decision
+	decided    approval.Decision
 	decidedID  string
-	pending    []localapi.ApprovalRequest
+	pending    []approval.Request
 	failUnlock bool
 	narrowed   string
 	forgot     string
@@ -34,9 +35,9 @@ func (f *fakeBackend) Unlock(p []byte) error {
 	f.unlocked = append([]byte(nil), p...)
 	return nil
 }
-func (f *fakeBackend) Lock() error                         { f.unlocked = nil; return nil }
-func (f *fakeBackend) Pending() []localapi.ApprovalRequest { return f.pending }
-func (f *fakeBackend) Decide(id string, d localapi.Decision) error {
+func (f *fakeBackend) Lock() error                 { f.unlocked = nil; return nil }
+func (f *fakeBackend) Pending() []approval.Request { return f.pending }
+func (f *fakeBackend) Decide(id string, d approval.Decision) error {
 	f.decidedID, f.decided = id, d
 	return nil
 }
@@ -93,7 +94,7 @@ func TestChannel(t *testing.T) {
 	if _, err := c.Status(); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("no server: %v", err)
 	}
-	b := &fakeBackend{pending: []localapi.ApprovalRequest{{ID: "r1", Origin: "https://a.example"}}}
+	b := &fakeBackend{pending: []approval.Request{{ID: "r1", Origin: "https://a.example"}}}
 	serve(t, dir, b)
 	fi, err := os.Stat(SocketPath(dir))
 	if err != nil || fi.Mode().Perm() != 0o600 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"localsigner/approval"
 	"net"
 	"syscall"
 	"time"
@@ -91,8 +92,8 @@ func (c *Client) Unlock(passphrase []byte) error {
 func (c *Client) Lock() error { return c.call("lock", nil, nil) }
 
 // Approvals lists pending authorization requests, oldest first.
-func (c *Client) Approvals() ([]localapi.ApprovalRequest, error) {
-	var out []localapi.ApprovalRequest
+func (c *Client) Approvals() ([]approval.Request, error) {
+	var out []approval.Request
 	err := c.call("approvals", nil, &out)
 	return out, err
 }

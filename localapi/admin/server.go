@@ -16,8 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"localsigner/approval"
+
 	"localsigner/authz"
-	"localsigner/localapi"
 )
 
 // connTimeout bounds one exchange on the socket.
@@ -156,10 +157,10 @@ func dispatch(b Backend, req request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		d := localapi.Decision{Approved: a.Approve, Account: a.Account, AllowImplicit: a.AllowImplicit,
+		d := approval.Decision{Approved: a.Approve, Account: a.Account, AllowImplicit: a.AllowImplicit,
 			RememberSeconds: a.RememberSeconds}
 		if len(a.Scopes) > 0 {
-			d.Scopes = authz.Scopes(a.Scopes)
+			d.Scopes = approval.Scopes(a.Scopes)
 		}
 		return nil, b.Decide(a.ID, d)
 	case "grants":

@@ -349,17 +349,17 @@ func detailsOf(spec *Spec, ms []member) []string {
 		name = strings.ReplaceAll(name, "_", " ")
 		switch {
 		case m.kind == memberAuthority:
-			out = append(out, "New "+name+" authority: "+m.authority)
+			out = append(out, "New "+name+" authority: "+clean(m.authority, 8000))
 		case m.kind == memberKey:
-			out = append(out, "New "+name+": "+m.value)
+			out = append(out, "New "+name+": "+clean(m.value, 200))
 		case m.kind == memberVotes:
 			v := "none"
 			if len(m.list) > 0 {
-				v = strings.Join(m.list, ", ")
+				v = clean(strings.Join(m.list, ", "), 8000)
 			}
 			out = append(out, "Votes: "+v)
 		case m.kind == memberAccount && slices.Contains(spec.Counterparties, m.path):
-			who := "@" + m.value
+			who := "@" + clean(m.value, 32)
 			switch {
 			case m.value == "":
 				who = "none"

@@ -1,4 +1,4 @@
-package localapi
+package wallet
 
 import (
 	"encoding/json"
@@ -39,7 +39,7 @@ func TestSpendingOf(t *testing.T) {
 		{"peerplays core asset with fee", pp, `[["transfer",{"fee":{"amount":20,"asset_id":"1.3.0"},"from":"1.2.20","to":"1.2.21","amount":{"amount":1000,"asset_id":"1.3.0"},"extensions":[]}]]`,
 			map[string]int64{"PPY": 1020}, true},
 		{"peerplays other asset", pp, `[["transfer",{"fee":{"amount":20,"asset_id":"1.3.0"},"from":"1.2.20","to":"1.2.21","amount":{"amount":1000,"asset_id":"1.3.5"},"extensions":[]}]]`,
-			map[string]int64{"PPY": 20}, false},
+			map[string]int64{"PPY": 20, "1.3.5": 1000}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -47,7 +47,11 @@ func TestSpendingOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := spendingOf(tc.c, ops)
+			facts := make([]tx.Facts, len(ops))
+			for i, op := range ops {
+				facts[i] = tx.Describe(tc.c, op)
+			}
+			got, ok := spending(ops, facts)
 			if ok != tc.coverable || !maps.Equal(got, tc.want) {
 				t.Fatalf("got %v %t, want %v %t", got, ok, tc.want, tc.coverable)
 			}
@@ -73,8 +77,10 @@ func TestParseAllowance(t *testing.T) {
 		{pp, "PPY", "1.50000", 150000, true},
 		{pp, "PPY", "1.5", 0, false},
 		{pp, "BTC", "1.00000", 0, false},
+		{hive, "HBD", "0", 0, true},
+		{pp, "PPY", "0", 0, true},
 	} {
-		a, err := parseAllowance(tc.c, tc.asset, tc.perDay)
+		a, err := ParseAllowance(tc.c, tc.asset, tc.perDay)
 		if (err == nil) != tc.ok || (tc.ok && a.PerDay != tc.want) {
 			t.Errorf("%s %s %s: %+v %v", tc.c.Name, tc.perDay, tc.asset, a, err)
 		}

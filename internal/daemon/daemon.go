@@ -1,0 +1,265 @@
+// Package daemon wires Localsigner's running parts once, for the desktop
+// app and for `localsigner serve --headless` alike: the node client, the
+// grant store's OAuth core, the wallet (the policy and its approval queue),
+// the local API server and the admin socket. The caller opens the store
+// first (it is the single-instance lock) and the vault, and decides the
+// chain; everything else is built here, in one order, with one set of
+// defaults.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"localsigner/approval"
+	"localsigner/authz"
+	"localsigner/localapi"
+	"localsigner/localapi/admin"
+	"localsigner/localapi/jose"
+	"localsigner/signer"
+	"localsigner/signer/chain"
+	"localsigner/signer/node"
+	"localsigner/store"
+	"localsigner/wallet"
+)
+
+// The local API server is what the admin channel acts on.
+var _ admin.Backend = (*localapi.Server)(nil)
+
+// Limits bound requests and prompts; zero fields take the defaults of
+// localapi.Limits and wallet.Config.
+type Limits struct {
+	// PerMinute and Burst bound requests per client per endpoint.
+	PerMinute, Burst int
+	// PromptsPerMinute and PromptBurst bound prompts per origin;
+	// MaxPending and MaxPendingPerOrigin the approval queue.
+	PromptsPerMinute, PromptBurst   int
+	MaxPending, MaxPendingPerOrigin int
+}
+
+// Options configures Start. DataDir, Store, Vault and Chain are required.
+type Options struct {
+	DataDir string
+	// Store is the open grant store: the caller opened it first, since it
+	// is the single-instance lock.
+	Store *store.DB
+	Vault *signer.Vault
+	// Chain is the chain to sign for; its Name files keys and grants.
+	Chain *chain.Chain
+	// Nodes are the node URLs, tried in order; none leaves the dapp API
+	// without a node (it answers so). NodeOptions tunes the client (its
+	// Chain is set from Chain).
+	Nodes       []string
+	NodeOptions node.Options
+	// NodeClient, if set, is used instead of dialling Nodes: benchmarks
+	// time the rest against an in-memory node.
+	NodeClient NodeClient
+	// Listen is the local API's loopback address (localapi.DefaultListen
+	// when empty).
+	Listen string
+	// NoAdmin leaves the admin socket closed (a test that runs two servers
+	// on one data directory).
+	NoAdmin bool
+	// Logger receives operational logs; nil discards.
+	Logger *slog.Logger
+	// OnEvent, if set, receives every audit event once its write committed
+	// (the desktop app's notifications).
+	OnEvent func(authz.Event)
+	// Now is the clock (tests); nil means time.Now.
+	Now       func() time.Time
+	Lifetimes authz.Lifetimes
+	Limits    Limits
+	// ApprovalTimeout, ConfirmTimeout and UnlockWait bound the waits for
+	// the user and for the vault (wallet.Config's defaults when zero).
+	ApprovalTimeout, ConfirmTimeout, UnlockWait time.Duration
+	// SweepInterval and AccountCacheTTL: see localapi.Config.
+	SweepInterval, AccountCacheTTL time.Duration
+}
+
+// NodeClient is what the wallet and the doors need of the nodes together.
+// *node.Client satisfies it.
+type NodeClient interface {
+	wallet.Node
+	localapi.Node
+}
+
+var _ NodeClient = (*node.Client)(nil)
+
+// Daemon is one running Localsigner.
+type Daemon struct {
+	Server *localapi.Server
+	Wallet *wallet.Wallet
+	Issuer *authz.Issuer
+	// Node is the node client, nil without nodes (or if none answered at
+	// start: the server runs and says the node is unreachable).
+	Node  *node.Client
+	Chain *chain.Chain
+
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	errs []error
+}
+
+// Queue is the approval queue the desktop app and the command line answer.
+func (d *Daemon) Queue() *approval.Queue { return d.Wallet.Queue() }
+
+// Start builds everything, binds the local API (a taken port is an error
+// wrapping localapi.ErrPortInUse) and the admin socket, and serves until
+// ctx ends; Wait then returns once all has stopped. A node that cannot be
+// dialled is logged, not fatal: the server says so to every request.
+func Start(ctx context.Context, o Options) (*Daemon, error) {
+	if o.Store == nil || o.Vault == nil || o.Chain == nil || o.DataDir == "" {
+		return nil, errors.New("daemon: options need DataDir, Store, Vault and Chain")
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Daemon{Chain: o.Chain}
+	var grants authz.Store = o.Store
+	if o.OnEvent != nil {
+		grants = auditTap{o.Store, o.OnEvent}
+	}
+
+	var srv *localapi.Server // the app token check needs the server's issuer URL
+	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: grants, Catalog: wallet.Catalog(o.Chain.Family), Chain: o.Chain.Name,
+		Now: o.Now, Lifetimes: o.Lifetimes,
+		VerifySigned: func(t string) (string, string, error) { return srv.VerifyAppToken(t) }})
+	if err != nil {
+		return nil, err
+	}
+	d.Issuer = iss
+
+	var wnode wallet.Node
+	var rnode localapi.Node
+	switch {
+	case o.NodeClient != nil:
+		wnode, rnode = o.NodeClient, o.NodeClient
+	case len(o.Nodes) > 0:
+		no := o.NodeOptions
+		no.Chain = o.Chain
+		nc, err := node.Dial(ctx, o.Nodes, no)
+		if err != nil {
+			log.Warn("node client", "err", err)
+		} else {
+			d.Node, wnode, rnode = nc, nc, nc
+			d.wg.Add(1)
+			go func() { defer d.wg.Done(); <-ctx.Done(); nc.Close() }()
+		}
+	default:
+		log.Warn("no node configured: transactions and /api/me will answer that the node is unreachable; pass --node URL")
+	}
+
+	w, err := wallet.New(wallet.Config{Chain: o.Chain, Grants: iss, Vault: o.Vault, Signer: o.Vault, Node: wnode,
+		Logger: log, Now: o.Now, ApprovalTimeout: o.ApprovalTimeout, ConfirmTimeout: o.ConfirmTimeout, UnlockWait: o.UnlockWait,
+		PromptsPerMinute: o.Limits.PromptsPerMinute, PromptBurst: o.Limits.PromptBurst,
+		MaxPending: o.Limits.MaxPending, MaxPendingPerOrigin: o.Limits.MaxPendingPerOrigin})
+	if err != nil {
+		return nil, err
+	}
+	d.Wallet = w
+	if n, err := w.PruneNoAsk(); err != nil {
+		log.Error("check stored don't-ask-again entries", "err", err)
+	} else if n > 0 {
+		log.Warn("dropped don't-ask-again entries the current rules do not allow (see the audit log)", "count", n)
+	}
+
+	ik, err := loadInstanceKey(o.Store)
+	if err != nil {
+		return nil, err
+	}
+	srv, err = localapi.New(localapi.Config{Listen: o.Listen, Wallet: w, Issuer: iss, Vault: o.Vault, Node: rnode,
+		Logger: log, Now: o.Now, Limits: localapi.Limits{PerMinute: o.Limits.PerMinute, Burst: o.Limits.Burst},
+		SweepInterval: o.SweepInterval, AccountCacheTTL: o.AccountCacheTTL, InstanceKey: ik})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Listen(); err != nil {
+		return nil, err
+	}
+	d.Server = srv
+	d.serve(func() error { return srv.Serve(ctx) })
+	if !o.NoAdmin {
+		ln, err := admin.Listen(o.DataDir)
+		if err != nil {
+			log.Warn("admin channel not available; the command line cannot reach this instance", "err", err)
+		} else {
+			d.serve(func() error { return admin.Serve(ctx, ln, srv, log) })
+		}
+	}
+	return d, nil
+}
+
+func (d *Daemon) serve(run func() error) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := run(); err != nil {
+			d.mu.Lock()
+			d.errs = append(d.errs, err)
+			d.mu.Unlock()
+		}
+	}()
+}
+
+// Wait returns once the server, the admin channel and the node client
+// stopped (after Start's ctx ended), with their errors.
+func (d *Daemon) Wait() error {
+	d.wg.Wait()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return errors.Join(d.errs...)
+}
+
+// loadInstanceKey reads the key that signs app tokens from the store,
+// creating it on first start (see store.DB.InstanceKey for why it lives
+// there).
+func loadInstanceKey(db *store.DB) (*jose.InstanceKey, error) {
+	raw, err := db.InstanceKey(jose.NewInstanceKeyBytes)
+	if err != nil {
+		return nil, fmt.Errorf("instance key: %w", err)
+	}
+	defer clear(raw)
+	return jose.NewInstanceKey(raw)
+}
+
+// auditTap is the store with an ear on the audit log: each event a
+// committed transaction appended is passed to onEvent, so nothing polls
+// the log.
+type auditTap struct {
+	authz.Store
+	onEvent func(authz.Event)
+}
+
+// Update implements authz.Store.
+func (s auditTap) Update(fn func(authz.Tx) error) error {
+	var events []authz.Event
+	err := s.Store.Update(func(tx authz.Tx) error {
+		events = events[:0] // a retried transaction starts over
+		return fn(tapTx{tx, &events})
+	})
+	if err == nil {
+		for _, e := range events {
+			s.onEvent(e)
+		}
+	}
+	return err
+}
+
+type tapTx struct {
+	authz.Tx
+	events *[]authz.Event
+}
+
+// AppendAudit implements authz.Tx.
+func (t tapTx) AppendAudit(e *authz.Event) error {
+	if err := t.Tx.AppendAudit(e); err != nil {
+		return err
+	}
+	*t.events = append(*t.events, *e)
+	return nil
+}

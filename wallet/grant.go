@@ -1,0 +1,59 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"localsigner/approval"
+	"localsigner/authz"
+)
+
+// AskGrant asks the user whether a site or app may have a grant: ar is a
+// KindAuthorize request as the door built it (client, origin, scopes,
+// account hint). The wallet bounds prompts per origin, waits for a locked
+// vault, fills in the scope descriptions and timestamps, and returns the
+// decision once the user approved, already checked and completed by the
+// queue (scopes, account). Errors: ErrBusy (too many prompts: answer 429),
+// ErrLocked, ErrConfirmationDenied, ErrConfirmationTimeout (both audited
+// as denials), or ctx's error if the requester left.
+func (w *Wallet) AskGrant(ctx context.Context, ar *approval.Request) (approval.Decision, error) {
+	ar.Kind, ar.Chain = approval.KindAuthorize, w.cfg.Chain.Name
+	ar.Descriptions = authz.Scopes(ar.RequestedScopes).Describe(w.cat)
+	if ok, _ := w.prompts.Allow(ar.Origin); !ok {
+		return approval.Decision{}, ErrBusy
+	}
+	if !w.untilUnlocked(ctx) {
+		if ctx.Err() != nil {
+			return approval.Decision{}, ctx.Err()
+		}
+		return approval.Decision{}, ErrLocked
+	}
+	now := w.cfg.Now()
+	ar.CreatedAt, ar.ExpiresAt = now, now.Add(w.cfg.ApprovalTimeout)
+	actx, cancel := context.WithTimeout(ctx, w.cfg.ApprovalTimeout)
+	defer cancel()
+	w.log.Info("authorization request waiting for approval", "client", ar.ClientID, "origin", ar.Origin)
+	d, err := w.queue.Approve(actx, ar)
+	switch {
+	case errors.Is(err, approval.ErrQueueFull):
+		return approval.Decision{}, ErrBusy
+	case ctx.Err() != nil:
+		w.log.Info("authorization request abandoned", "client", ar.ClientID)
+		return approval.Decision{}, ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		w.recordDenied(ar, "no decision in time")
+		return approval.Decision{}, ErrConfirmationTimeout
+	case err != nil:
+		return approval.Decision{}, fmt.Errorf("approval: %w", err)
+	case !d.Approved:
+		w.recordDenied(ar, "denied by the user")
+		return approval.Decision{}, ErrConfirmationDenied
+	}
+	return d, nil
+}
+
+func (w *Wallet) recordDenied(ar *approval.Request, why string) {
+	w.record(authz.Event{Type: authz.EventDenied, ClientID: ar.ClientID, Origin: ar.Origin,
+		Scopes: authz.Scopes(ar.RequestedScopes), Detail: why})
+}
