@@ -1,5 +1,5 @@
 // Package layering holds a test that keeps the architecture from rotting:
-// data flows dapp → localapi → approval → signer → node, and only the GUI
+// data flows door → wallet → approval → signer → node, and only the GUI
 // touches Fyne.
 package layering
 
@@ -18,17 +18,56 @@ type pkg struct {
 	Deps       []string
 }
 
-// rules: a package under prefix must not depend, directly or indirectly, on
-// any package under a forbidden prefix.
+// rules: a package under prefix must not depend on any package under a
+// forbidden path, directly or indirectly (or, with direct, by its own
+// imports only: a layer may reach what it forbids through the layer below
+// it, as the doors reach the vault through the wallet). A path names a
+// package and the packages under it ("localsigner/app" covers
+// localsigner/app/internal/ontop, not localsigner/approval); one ending in
+// "/" is a plain prefix, one ending in "=" that package alone.
+//
+// The flow they keep is one way: door (localapi, cli) → wallet (the
+// policy) → approval (answered by the GUI or the CLI) → signer → node.
 var rules = []struct {
 	prefix    string
 	forbidden []string
+	direct    bool
 	why       string
 }{
-	{"localsigner/signer", []string{"localsigner/localapi", "localsigner/app", "localsigner/cli", "fyne.io/"}, "the signer is the bottom layer: it never knows who asks"},
-	{"localsigner/localapi", []string{"localsigner/app", "localsigner/cli", "fyne.io/"}, "the local API declares the Approver; the GUI implements it, not the other way round"},
-	{"localsigner/cli", []string{"localsigner/app", "fyne.io/"}, "the command line must build and run without a display"},
-	{"localsigner/app", []string{"fyne.io/fyne/v2/app", "localsigner/cli"}, "only main.go creates the Fyne application"},
+	{"localsigner/signer", []string{"localsigner/localapi", "localsigner/app", "localsigner/cli", "localsigner/wallet",
+		"localsigner/approval", "localsigner/authz", "localsigner/store", "localsigner/internal/daemon", "fyne.io/"}, false,
+		"the signer is the bottom layer: it never knows who asks, or why"},
+	{"localsigner/authz", []string{"localsigner/", "fyne.io/", "net/http"}, false,
+		"the grant model is plain data and rules: no chain, network, store or UI"},
+	{"localsigner/approval", []string{"localsigner/", "fyne.io/", "net/http"}, false,
+		"an approval request is what a person decides on, and nothing else: the GUI and the CLI both answer it"},
+	{"localsigner/wallet", []string{"localsigner/localapi", "localsigner/app", "localsigner/cli", "localsigner/store",
+		"localsigner/internal/daemon", "fyne.io/"}, false,
+		"the wallet is the one policy every door goes through: it knows no door, no GUI and no storage engine"},
+	{"localsigner/wallet", []string{"net/http", "localsigner/signer/internal", "localsigner/signer/devnet"}, true,
+		"the wallet speaks to nodes only through the node client, and to keys only through the vault's signing calls"},
+	{"localsigner/localapi", []string{"localsigner/app", "localsigner/cli", "localsigner/internal/daemon", "fyne.io/"}, false,
+		"the doors are adapters the composition root wires: they never reach up into the GUI or the command line"},
+	{"localsigner/localapi", []string{"localsigner/signer=", "localsigner/signer/internal", "localsigner/signer/devnet", "localsigner/store"}, true,
+		"a door holds no key and no record store: it asks the wallet to sign and the issuer about grants"},
+	{"localsigner/cli", []string{"localsigner/app", "fyne.io/"}, false,
+		"the command line must build and run without a display"},
+	{"localsigner/app", []string{"fyne.io/fyne/v2/app", "localsigner/cli", "localsigner/localapi", "localsigner/internal/daemon",
+		"localsigner/store"}, false,
+		"the GUI shows the wallet's requests and the grants; only main.go creates the Fyne application and wires the server"},
+	{"localsigner/internal/daemon", []string{"localsigner/app", "localsigner/cli", "fyne.io/"}, false,
+		"the composition root serves the desktop app and `serve --headless` alike, so it needs no display"},
+}
+
+// under reports whether package d is f or under it (see rules).
+func under(d, f string) bool {
+	if strings.HasSuffix(f, "/") {
+		return strings.HasPrefix(d, f)
+	}
+	if p, ok := strings.CutSuffix(f, "="); ok {
+		return d == p
+	}
+	return d == f || strings.HasPrefix(d, f+"/")
 }
 
 // pure lists packages that may import, besides the standard library, only
@@ -100,13 +139,38 @@ func TestLayering(t *testing.T) {
 			if !strings.HasPrefix(p.ImportPath, r.prefix) {
 				continue
 			}
-			for _, d := range append(p.Deps, p.Imports...) {
+			deps := p.Imports
+			if !r.direct {
+				deps = append(p.Deps, p.Imports...)
+			}
+			for _, d := range deps {
 				for _, f := range r.forbidden {
-					if strings.HasPrefix(d, f) {
+					if under(d, f) {
 						t.Errorf("%s depends on %s: %s", p.ImportPath, d, r.why)
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestUnder pins the path matching the rules rely on: a rule about the GUI
+// must not catch the approval package, nor one about the vault package the
+// chain parameters beside it.
+func TestUnder(t *testing.T) {
+	for _, c := range []struct {
+		d, f string
+		want bool
+	}{
+		{"localsigner/app", "localsigner/app", true},
+		{"localsigner/app/internal/ontop", "localsigner/app", true},
+		{"localsigner/approval", "localsigner/app", false},
+		{"fyne.io/fyne/v2", "fyne.io/", true},
+		{"localsigner/signer", "localsigner/signer=", true},
+		{"localsigner/signer/chain", "localsigner/signer=", false},
+	} {
+		if got := under(c.d, c.f); got != c.want {
+			t.Errorf("under(%q, %q) = %v", c.d, c.f, got)
 		}
 	}
 }
