@@ -36,8 +36,7 @@ type accountsView struct {
 
 func newAccountsView(u *UI) *accountsView {
 	v := &accountsView{u: u, list: container.NewVBox(), balances: make(map[string]string)}
-	v.status = widget.NewLabel("")
-	v.status.Wrapping = fyne.TextWrapWord
+	v.status = paragraph("")
 	add := widget.NewButtonWithIcon("Add keys", theme.ContentAddIcon(), v.showAdd)
 	add.Importance = widget.HighImportance
 	top := container.NewBorder(nil, nil, nil, add, v.status)
@@ -54,8 +53,7 @@ func (v *accountsView) refresh() {
 		return
 	}
 	if len(ks) == 0 {
-		l := widget.NewLabel("No keys yet. Add the keys of an account so dapps can ask you to sign with them.")
-		l.Wrapping = fyne.TextWrapWord
+		l := paragraph("No keys yet. Add the keys of an account so dapps can ask you to sign with them.")
 		v.list.Add(l)
 		return
 	}
@@ -152,15 +150,7 @@ func (v *accountsView) showAdd() {
 	d.Show()
 }
 
-func (v *accountsView) setStatus(text string, bad bool) {
-	v.status.SetText(text)
-	if bad {
-		v.status.Importance = widget.DangerImportance
-	} else {
-		v.status.Importance = widget.SuccessImportance
-	}
-	v.status.Refresh()
-}
+func (v *accountsView) setStatus(text string, bad bool) { showStatus(v.status, text, bad) }
 
 // fetchBalances asks the node for the balances of the accounts on the
 // current network, off the Fyne goroutine, and shows them when they come.

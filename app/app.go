@@ -292,8 +292,7 @@ func (u *UI) focus(f fyne.Focusable) {
 }
 
 func (u *UI) brokenScreen(err error) fyne.CanvasObject {
-	msg := widget.NewLabel(fmt.Sprintf("The key vault in %s cannot be opened:\n%v", u.opts.DataDir, err))
-	msg.Wrapping = fyne.TextWrapWord
+	msg := paragraph(fmt.Sprintf("The key vault in %s cannot be opened:\n%v", u.opts.DataDir, err))
 	msg.Importance = widget.DangerImportance
 	return container.NewPadded(container.NewVBox(msg))
 }

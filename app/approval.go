@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"image/color"
-	"localsigner/approval"
 	"slices"
 	"strings"
+
+	"localsigner/approval"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -176,8 +177,7 @@ func (aw *approvalWindow) build() {
 	for _, s := range aw.scopes {
 		perms.Add(aw.scopeRow(s))
 	}
-	aw.lifetime = widget.NewLabel("")
-	aw.lifetime.Wrapping = fyne.TextWrapWord
+	aw.lifetime = paragraph("")
 	perms.Add(aw.lifetime)
 	if req.NeedsImplicitOptIn {
 		aw.implicit = widget.NewCheck("Allow the token in the browser's address bar (the \"implicit\" flow; less safe, the site asks for it)", func(bool) { aw.update() })
@@ -264,8 +264,7 @@ func (aw *approvalWindow) scopeRow(s scopeInfo) fyne.CanvasObject {
 }
 
 func warningRow(text string) fyne.CanvasObject {
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
+	l := paragraph(text)
 	l.Importance = widget.DangerImportance
 	l.TextStyle.Bold = true
 	return container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), nil, l)

@@ -41,8 +41,7 @@ func newAppsView(u *UI) *appsView {
 	v := &appsView{u: u, list: container.NewVBox(), revoke: make(map[string]*widget.Button),
 		removeLimit: make(map[string]*widget.Button), removeNoAsk: make(map[string]*widget.Button),
 		editScopes: make(map[string]*widget.Button)}
-	v.status = widget.NewLabel("")
-	v.status.Wrapping = fyne.TextWrapWord
+	v.status = paragraph("")
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
 	v.content = container.NewBorder(container.NewBorder(nil, nil, nil, reload, v.status), nil, nil, nil,
 		container.NewVScroll(v.list))
@@ -89,8 +88,7 @@ func (v *appsView) refresh() {
 		return
 	}
 	if len(gs) == 0 {
-		l := widget.NewLabel("No app has access. When a dapp asks, a window opens for you to approve or deny it; what you approve is listed here.")
-		l.Wrapping = fyne.TextWrapWord
+		l := paragraph("No app has access. When a dapp asks, a window opens for you to approve or deny it; what you approve is listed here.")
 		v.list.Add(l)
 		return
 	}
@@ -116,8 +114,7 @@ func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {
 			if s.Authority != "" {
 				key = s.Authority + " key"
 			}
-			l := widget.NewLabel("• " + s.Line + " (" + clean(item, 64) + ", " + key + ")")
-			l.Wrapping = fyne.TextWrapWord
+			l := paragraph("• " + s.Line + " (" + clean(item, 64) + ", " + key + ")")
 			if s.Authority == "active" {
 				l.Importance = widget.WarningImportance
 			}
@@ -199,8 +196,7 @@ func (v *appsView) noAskRows(g authz.Grant) fyne.CanvasObject {
 		}
 		text := fmt.Sprintf("Not asking until %s: %s", n.Expires.Local().Format("2006-01-02 15:04"),
 			clean(n.Label(), 120))
-		l := widget.NewLabel(text)
-		l.Wrapping = fyne.TextWrapWord
+		l := paragraph(text)
 		l.Importance = widget.WarningImportance
 		rm := widget.NewButtonWithIcon("Ask again", theme.DeleteIcon(), func() { v.forgetNoAsk(g, n) })
 		rm.Importance = widget.LowImportance
@@ -372,12 +368,4 @@ func (v *appsView) revokeClient(c *clientGrants) {
 	v.setStatus(fmt.Sprintf("Revoked %s (%d grant(s)). Its tokens no longer work.", clean(what, 120), n), false)
 }
 
-func (v *appsView) setStatus(text string, bad bool) {
-	v.status.SetText(text)
-	if bad {
-		v.status.Importance = widget.DangerImportance
-	} else {
-		v.status.Importance = widget.SuccessImportance
-	}
-	v.status.Refresh()
-}
+func (v *appsView) setStatus(text string, bad bool) { showStatus(v.status, text, bad) }

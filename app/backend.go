@@ -120,8 +120,7 @@ func (b *backendChooser) ask(to string) {
 	b.pass = widget.NewPasswordEntry()
 	b.pass.SetPlaceHolder("Vault passphrase")
 	b.pass.OnSubmitted = func(string) { b.submit() }
-	b.msg = widget.NewLabel("")
-	b.msg.Wrapping = fyne.TextWrapWord
+	b.msg = paragraph("")
 	b.msg.Hide()
 	b.bar = widget.NewProgressBar()
 	b.bar.Hide()

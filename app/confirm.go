@@ -3,10 +3,11 @@ package app
 import (
 	"bytes"
 	"encoding/json"
-	"localsigner/approval"
 	"strconv"
 	"strings"
 	"time"
+
+	"localsigner/approval"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -70,8 +71,7 @@ func (cw *confirmWindow) build() {
 	if key == "" {
 		key = "active"
 	}
-	intro := widget.NewLabel("asks you to sign with the " + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
-	intro.Wrapping = fyne.TextWrapWord
+	intro := paragraph("asks you to sign with the " + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
 	top := container.NewVBox(origin, intro)
 	for _, w := range originWarnings(req.Origin, knownHosts) {
 		top.Add(warningRow(w))
@@ -79,8 +79,7 @@ func (cw *confirmWindow) build() {
 
 	ops := container.NewVBox()
 	for i, op := range t.Operations {
-		line := widget.NewLabel(clean(op.Summary, 400))
-		line.Wrapping = fyne.TextWrapWord
+		line := paragraph(clean(op.Summary, 400))
 		line.TextStyle.Bold = true
 		ops.Add(container.NewBorder(nil, nil, widget.NewLabel(itemNumber(i, len(t.Operations))), nil, line))
 		// What changes authorities, keys, recovery or votes is spelled
@@ -102,8 +101,7 @@ func (cw *confirmWindow) build() {
 	}
 	facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
 	if t.Reason != "" {
-		r := widget.NewLabel("Why you are asked: " + clean(t.Reason, 200))
-		r.Wrapping = fyne.TextWrapWord
+		r := paragraph("Why you are asked: " + clean(t.Reason, 200))
 		facts.Add(r)
 	}
 	who := "App id: " + clean(req.ClientID, 80)
@@ -142,8 +140,7 @@ func (cw *confirmWindow) build() {
 				cw.rememberFor.Disable()
 			}
 		})
-		what := widget.NewLabel("That would cover: " + clean(strings.Join(t.Remember, "; "), 400))
-		what.Wrapping = fyne.TextWrapWord
+		what := paragraph("That would cover: " + clean(strings.Join(t.Remember, "; "), 400))
 		what.Importance = widget.WarningImportance
 		rememberBox = container.NewVBox(container.NewHBox(cw.remember, cw.rememberFor), what)
 	}

@@ -2,8 +2,9 @@ package app
 
 import (
 	"context"
-	"localsigner/approval"
 	"time"
+
+	"localsigner/approval"
 
 	"localsigner/authz"
 	"localsigner/signer"

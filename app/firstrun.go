@@ -55,8 +55,7 @@ func (f *firstRun) step(title, text string, body fyne.CanvasObject, buttons ...f
 	icon.SetMinSize(fyne.NewSquareSize(56))
 	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	head.SizeName = theme.SizeNameHeadingText
-	intro := widget.NewLabel(text)
-	intro.Wrapping = fyne.TextWrapWord
+	intro := paragraph(text)
 	top := container.NewBorder(nil, nil, icon, nil, container.NewVBox(head, intro))
 	bottom := container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, buttons...)...)
 	f.u.win.Canvas().Unfocus()
@@ -101,8 +100,7 @@ func (f *firstRun) showPassphrase() {
 	f.confirm = widget.NewPasswordEntry()
 	f.confirm.SetPlaceHolder("The same passphrase again")
 	f.meter = newStrengthMeter()
-	f.strength = widget.NewLabel("")
-	f.strength.Wrapping = fyne.TextWrapWord
+	f.strength = paragraph("")
 	f.match = widget.NewLabel("")
 	f.create = widget.NewButtonWithIcon("Create the vault", theme.ConfirmIcon(), f.createVault)
 	f.create.Importance = widget.HighImportance
@@ -176,12 +174,7 @@ func (f *firstRun) createVault() {
 	f.create.Disable()
 	f.spinner.Show()
 	f.spinner.Start()
-	f.u.h.async(func() {
-		err := f.u.vault.Init(p) // Argon2id: about a second with the real work factors
-		clear(p)
-		releaseKDFMemory()
-		fyne.Do(func() { f.created(err) })
-	})
+	f.u.withPassphrase(p, f.u.vault.Init, f.created)
 }
 
 func (f *firstRun) created(err error) {

@@ -57,8 +57,7 @@ func newImportForm(u *UI, chain string, onAdded func([]signer.KeyInfo)) *importF
 	if u.peerplays(chain) {
 		instead = "the active and memo keys"
 	}
-	masterNote := widget.NewLabel("The master password gives all four keys, including the owner key that controls the account. Dapps never get the owner key; to keep it off this computer, import " + instead + " instead.")
-	masterNote.Wrapping = fyne.TextWrapWord
+	masterNote := paragraph("The master password gives all four keys, including the owner key that controls the account. Dapps never get the owner key; to keep it off this computer, import " + instead + " instead.")
 	masterNote.SizeName = theme.SizeNameCaptionText
 	masterBox := container.NewVBox(widget.NewForm(widget.NewFormItem("Master password", f.master)), masterNote)
 
@@ -87,8 +86,7 @@ func newImportForm(u *UI, chain string, onAdded func([]signer.KeyInfo)) *importF
 	f.mode.Required = true
 	f.mode.SetSelected(modeMaster)
 
-	f.status = widget.NewLabel("")
-	f.status.Wrapping = fyne.TextWrapWord
+	f.status = paragraph("")
 	f.addBtn = widget.NewButtonWithIcon("Add keys", theme.ContentAddIcon(), f.submit)
 	f.addBtn.Importance = widget.HighImportance
 

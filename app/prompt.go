@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+
 	"localsigner/approval"
 
 	"fyne.io/fyne/v2"
@@ -75,8 +76,7 @@ func (p *prompt) showGone(answered, timedOut string, height float32, header ...f
 	if !p.req.ExpiresAt.IsZero() && !p.u.h.now().Before(p.req.ExpiresAt) {
 		msg = timedOut
 	}
-	l := widget.NewLabel(msg)
-	l.Wrapping = fyne.TextWrapWord
+	l := paragraph(msg)
 	l.Importance = widget.WarningImportance
 	rows := append(header, l, container.NewHBox(layout.NewSpacer(), widget.NewButton("Close", p.close)))
 	p.w.SetContent(container.NewPadded(container.NewVBox(rows...)))

@@ -47,8 +47,7 @@ type settingsView struct {
 
 func newSettingsView(u *UI) *settingsView {
 	v := &settingsView{u: u, health: container.NewVBox()}
-	v.status = widget.NewLabel("")
-	v.status.Wrapping = fyne.TextWrapWord
+	v.status = paragraph("")
 
 	var netLabels []string
 	for _, c := range networkChoices {
@@ -205,15 +204,7 @@ func (v *settingsView) save(change func(*Settings), ok string) {
 	v.setStatus(ok, false)
 }
 
-func (v *settingsView) setStatus(text string, bad bool) {
-	v.status.SetText(text)
-	if bad {
-		v.status.Importance = widget.DangerImportance
-	} else {
-		v.status.Importance = widget.SuccessImportance
-	}
-	v.status.Refresh()
-}
+func (v *settingsView) setStatus(text string, bad bool) { showStatus(v.status, text, bad) }
 
 // refresh shows the nodes' health now; the tick calls it while the tab is
 // visible.

@@ -36,8 +36,7 @@ func (u *UI) unlockScreen() fyne.CanvasObject {
 	v.pass.OnSubmitted = func(string) { v.submit() }
 	v.btn = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), v.submit)
 	v.btn.Importance = widget.HighImportance
-	v.msg = widget.NewLabel("")
-	v.msg.Wrapping = fyne.TextWrapWord
+	v.msg = paragraph("")
 	v.msg.Alignment = fyne.TextAlignCenter
 	v.spinner = widget.NewActivity()
 	v.spinner.Hide()
@@ -80,12 +79,7 @@ func (v *unlockView) submit() {
 	v.spinner.Start()
 	v.msg.SetText("Unlocking…")
 	v.msg.Importance = widget.MediumImportance
-	v.u.h.async(func() {
-		err := v.u.vault.Unlock(p)
-		clear(p)
-		releaseKDFMemory()
-		fyne.Do(func() { v.done(err) })
-	})
+	v.u.withPassphrase(p, v.u.vault.Unlock, v.done)
 }
 
 func (v *unlockView) done(err error) {
@@ -159,3 +153,15 @@ func waitText(d time.Duration) string {
 // screen calls it too, a moment after it is built, for the garbage left
 // by loading its fonts.
 func releaseKDFMemory() { debug.FreeOSMemory() }
+
+// withPassphrase runs op (an Argon2id derivation: about a second with the
+// real work factors) off the UI goroutine, then wipes p, gives the KDF's
+// memory back and hands op's error to done on the UI goroutine.
+func (u *UI) withPassphrase(p []byte, op func([]byte) error, done func(error)) {
+	u.h.async(func() {
+		err := op(p)
+		clear(p)
+		releaseKDFMemory()
+		fyne.Do(func() { done(err) })
+	})
+}

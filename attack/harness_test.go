@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -90,30 +89,10 @@ type response struct {
 // do sends one request; hdr "Host" sets the Host header.
 func (e *env) do(method, path, body string, hdr map[string]string) response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.base+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, v := range hdr {
-		if k == "Host" {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	resp, err := e.http.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, hdr: resp.Header, body: string(b)}
+	st, h, b := e.Kit.Do(method, path, body, hdr)
+	r := response{status: st, hdr: h, body: b}
 	var j struct{ Error string }
-	if json.Unmarshal(b, &j) == nil {
+	if json.Unmarshal([]byte(b), &j) == nil {
 		r.code = j.Error
 	}
 	return r

@@ -1,35 +1,23 @@
 package authz
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+
+	"localsigner/signer/chain"
 )
 
 // Authority is the account authority an operation needs: posting, active or
-// owner. It mirrors tx.Role (same order and names) without importing the
-// transaction code, so the OAuth core builds and tests on its own.
-type Authority int
+// owner. It is the chain's Role, the one the transaction layer picks keys
+// by, so a scope and a signature can never disagree about a level.
+type Authority = chain.Role
 
 // Authorities in increasing power.
 const (
-	Posting Authority = iota + 1
-	Active
-	Owner
+	Posting = chain.Posting
+	Active  = chain.Active
+	Owner   = chain.Owner
 )
-
-// String returns "posting", "active" or "owner", as tx.Role does.
-func (a Authority) String() string {
-	switch a {
-	case Posting:
-		return "posting"
-	case Active:
-		return "active"
-	case Owner:
-		return "owner"
-	}
-	return fmt.Sprintf("Authority(%d)", int(a))
-}
 
 // Catalog tells which operations a chain has and the authority each needs in
 // its plain form (what tx.Operation.RequiredAuthorities returns for the

@@ -204,12 +204,16 @@ func clientCredentials(p params, authorization string) (ClientCredentials, error
 
 // validClientID accepts 1 to 64 characters from A-Z a-z 0-9 . _ - : Hive
 // account names (what Hivesigner uses as app ids) and our app ids fit.
-func validClientID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
+func validClientID(id string) bool { return idChars(id, 64) }
+
+// idChars reports whether s is 1 to max characters from A-Z a-z 0-9 . _ -,
+// the alphabet of client ids and custom_json ids alike.
+func idChars(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
 		return false
 	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
 			return false
 		}

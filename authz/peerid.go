@@ -41,30 +41,11 @@ const PrefixAppPassword = "lsp_"
 // scopes and must refuse any client that is not a registered app. Errors
 // have the meaning of ParseAuthorizeRequest's.
 func ParsePermissionsRequest(rawQuery string) (*AuthorizeRequest, error) {
-	p, err := parseQuery(rawQuery)
-	if err != nil {
-		return nil, err
+	_, r, err := parseClientRedirect(rawQuery)
+	if r != nil {
+		r.Type = ResponseCode
 	}
-	id, ok := p["client_id"]
-	if !ok || !validClientID(id) {
-		return nil, oauthErr(CodeInvalidRequest, "missing or malformed client_id")
-	}
-	redirect, ok := p["redirect_uri"]
-	if !ok {
-		return nil, oauthErr(CodeInvalidRequest, "missing redirect_uri")
-	}
-	origin, err := ValidateRedirectURI(redirect)
-	if err != nil {
-		return nil, &Error{Code: CodeInvalidRequest, Description: err.Error()}
-	}
-	r := &AuthorizeRequest{ClientID: id, RedirectURI: redirect, Origin: origin, Type: ResponseCode}
-	if st, ok := p["state"]; ok {
-		if len(st) > maxState {
-			return r, oauthErr(CodeInvalidRequest, "state longer than %d bytes", maxState)
-		}
-		r.State = st
-	}
-	return r, nil
+	return r, err
 }
 
 // ExchangeCodeWithoutPKCE redeems a code issued by the /permissions flow
@@ -75,33 +56,21 @@ func (is *Issuer) ExchangeCodeWithoutPKCE(creds ClientCredentials, code string) 
 	if creds.Method != AuthPost && creds.Method != AuthBasic {
 		return nil, oauthErr(CodeInvalidClient, "client_secret is required")
 	}
-	var (
-		resp    *TokenResponse
-		outcome error
-	)
-	err := is.update(func(tx Tx) error {
+	return is.inTokenTx(func(tx Tx) (*TokenResponse, error, error) {
 		c, err := authenticate(tx, creds)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		t, err := lookupKind(tx, code, PrefixCode, KindCode)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if t.Challenge != "" && !t.Spent {
-			return oauthErr(CodeInvalidGrant, "this code was issued with PKCE: redeem it at /oauth2/token with its code_verifier")
+			return nil, nil, oauthErr(CodeInvalidGrant, "this code was issued with PKCE: redeem it at /oauth2/token with its code_verifier")
 		}
-		resp, outcome, err = is.exchangeCode(tx, c, &TokenRequest{GrantType: GrantAuthorizationCode, Code: code,
+		return is.exchangeCode(tx, c, &TokenRequest{GrantType: GrantAuthorizationCode, Code: code,
 			RedirectURI: t.RedirectURI, Client: creds}, is.now())
-		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if outcome != nil {
-		return nil, outcome
-	}
-	return resp, nil
 }
 
 // SetAppPassword generates a new app password for a registered app, which

@@ -42,28 +42,9 @@ type AuthorizeRequest struct {
 // the error may be redirected there once the caller has also checked the
 // redirect URI against the client's registered one.
 func ParseAuthorizeRequest(rawQuery string, cat Catalog) (*AuthorizeRequest, error) {
-	p, err := parseQuery(rawQuery)
+	p, r, err := parseClientRedirect(rawQuery)
 	if err != nil {
-		return nil, err
-	}
-	id, ok := p["client_id"]
-	if !ok || !validClientID(id) {
-		return nil, oauthErr(CodeInvalidRequest, "missing or malformed client_id")
-	}
-	redirect, ok := p["redirect_uri"]
-	if !ok {
-		return nil, oauthErr(CodeInvalidRequest, "missing redirect_uri")
-	}
-	origin, err := ValidateRedirectURI(redirect)
-	if err != nil {
-		return nil, &Error{Code: CodeInvalidRequest, Description: err.Error()}
-	}
-	r := &AuthorizeRequest{ClientID: id, RedirectURI: redirect, Origin: origin}
-	if st, ok := p["state"]; ok {
-		if len(st) > maxState {
-			return r, oauthErr(CodeInvalidRequest, "state longer than %d bytes", maxState)
-		}
-		r.State = st
+		return r, err
 	}
 	switch rt, ok := p["response_type"]; {
 	case !ok:
@@ -216,4 +197,35 @@ func ParseTokenQuery(contentType string, body []byte, authorization string) (*To
 	// An unknown hint is ignored, as RFC 7009 §2.1 asks: the server searches
 	// all token kinds anyway.
 	return q, nil
+}
+
+// parseClientRedirect reads what every authorization-style request starts
+// with: client_id, redirect_uri (and the origin it names) and state. With
+// an error, r is nil when nothing may be redirected, else the request so
+// far, whose redirect the caller may use once it checked it.
+func parseClientRedirect(rawQuery string) (map[string]string, *AuthorizeRequest, error) {
+	p, err := parseQuery(rawQuery)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, ok := p["client_id"]
+	if !ok || !validClientID(id) {
+		return nil, nil, oauthErr(CodeInvalidRequest, "missing or malformed client_id")
+	}
+	redirect, ok := p["redirect_uri"]
+	if !ok {
+		return nil, nil, oauthErr(CodeInvalidRequest, "missing redirect_uri")
+	}
+	origin, err := ValidateRedirectURI(redirect)
+	if err != nil {
+		return nil, nil, &Error{Code: CodeInvalidRequest, Description: err.Error()}
+	}
+	r := &AuthorizeRequest{ClientID: id, RedirectURI: redirect, Origin: origin}
+	if st, ok := p["state"]; ok {
+		if len(st) > maxState {
+			return nil, r, oauthErr(CodeInvalidRequest, "state longer than %d bytes", maxState)
+		}
+		r.State = st
+	}
+	return p, r, nil
 }

@@ -99,18 +99,7 @@ func canonical(s Scopes) Scopes {
 	return slices.Compact(s)
 }
 
-func validCustomID(id string) bool {
-	if len(id) == 0 || len(id) > maxCustomID {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validCustomID(id string) bool { return idChars(id, maxCustomID) }
 
 // printable returns s if it is short printable ASCII, else a placeholder, so
 // error messages never carry attacker-chosen bytes into a page or a log.

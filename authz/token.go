@@ -26,26 +26,36 @@ type TokenResponse struct {
 // RFC 6749 §4.1.2): a replayed code revokes the tokens its first use
 // produced, and a reused rotated refresh token revokes the whole grant.
 func (is *Issuer) Token(r *TokenRequest) (*TokenResponse, error) {
-	var (
-		resp    *TokenResponse
-		outcome error // an error to report after committing a revocation
-	)
-	err := is.update(func(tx Tx) error {
+	return is.inTokenTx(func(tx Tx) (resp *TokenResponse, outcome, err error) {
 		c, err := authenticate(tx, r.Client)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		now := is.now()
 		switch r.GrantType {
 		case GrantAuthorizationCode:
-			resp, outcome, err = is.exchangeCode(tx, c, r, now)
+			return is.exchangeCode(tx, c, r, now)
 		case GrantRefreshToken:
-			resp, outcome, err = is.refresh(tx, c, r, now)
+			return is.refresh(tx, c, r, now)
 		case GrantClientCredentials:
 			resp, err = is.clientCredentials(tx, c, r, now)
-		default:
-			err = oauthErr(CodeUnsupportedGrantType, "unsupported grant_type")
+			return resp, nil, err
 		}
+		return nil, nil, oauthErr(CodeUnsupportedGrantType, "unsupported grant_type")
+	})
+}
+
+// inTokenTx runs fn in one store transaction. fn's outcome is an error to
+// report after committing what fn changed (a revocation on replay); its
+// err rolls everything back.
+func (is *Issuer) inTokenTx(fn func(Tx) (resp *TokenResponse, outcome, err error)) (*TokenResponse, error) {
+	var (
+		resp    *TokenResponse
+		outcome error
+	)
+	err := is.update(func(tx Tx) error {
+		var err error
+		resp, outcome, err = fn(tx)
 		return err
 	})
 	if err != nil {

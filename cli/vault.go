@@ -167,6 +167,20 @@ func openVault(env Env, vf *vaultFlags, backend string, mustExist bool) (*signer
 	return v, dir, nil
 }
 
+// openUnlocked opens the existing vault and unlocks it with the
+// passphrase; the caller locks it when done.
+func openUnlocked(env Env, vf *vaultFlags) (*signer.Vault, error) {
+	v, _, err := openVault(env, vf, "", true)
+	if err != nil {
+		return nil, err
+	}
+	if err := unlock(env, v, vf); err != nil {
+		v.Lock()
+		return nil, err
+	}
+	return v, nil
+}
+
 // unlock reads the passphrase and unlocks v, warning about unreadable
 // records.
 func unlock(env Env, v *signer.Vault, vf *vaultFlags) error {
@@ -361,14 +375,11 @@ func runKeysLs(env Env, args []string) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	v, _, err := openVault(env, vf, "", true)
+	v, err := openUnlocked(env, vf)
 	if err != nil {
 		return err
 	}
 	defer v.Lock()
-	if err := unlock(env, v, vf); err != nil {
-		return err
-	}
 	list, err := v.List()
 	if err != nil {
 		return err
@@ -408,14 +419,11 @@ func runKeysRm(env Env, args []string) error {
 	if err := kf.require(); err != nil {
 		return err
 	}
-	v, _, err := openVault(env, vf, "", true)
+	v, err := openUnlocked(env, vf)
 	if err != nil {
 		return err
 	}
 	defer v.Lock()
-	if err := unlock(env, v, vf); err != nil {
-		return err
-	}
 	if err := v.Remove(kf.chain, kf.account, kf.role); err != nil {
 		return usageIfInput(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"localsigner/internal/npmtest"
+	"localsigner/internal/testkit"
 )
 
 // The JavaScript peers, pinned, installed from npm into a directory under
@@ -119,7 +120,7 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

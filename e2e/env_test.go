@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,24 +42,6 @@ const (
 	sdkClient     = "localsigner-example-sdk"
 )
 
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t      *testing.T
 	chain  *devnet.Devnet
@@ -69,7 +49,7 @@ type env struct {
 	db     *store.DB
 	vault  *signer.Vault
 	admin  *admin.Client
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 	signer string // the signer's issuer URL, http://127.0.0.1:PORT
 	dapp   string // the example dapp's origin, http://127.0.0.1:PORT2
 }
@@ -82,7 +62,7 @@ type envOptions struct {
 
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	k := testkit.Start(t, testkit.Options{BlockInterval: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Daemon: func(o *daemon.Options) {

@@ -19,6 +19,7 @@ import (
 
 	"localsigner/cli"
 	"localsigner/examples/dapp"
+	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
 	"localsigner/signer"
 	"localsigner/signer/devnet"
@@ -179,14 +180,14 @@ func TestDappLoginApprovedInRealWindow(t *testing.T) {
 // app is the real binary, running.
 type app struct {
 	cmd *exec.Cmd
-	log *syncBuffer // its stdout and stderr
+	log *testkit.SyncBuffer // its stdout and stderr
 }
 
 // startApp starts the binary with args; it is killed, by its handle, when
 // the test ends.
 func startApp(t *testing.T, bin string, args ...string) *app {
 	t.Helper()
-	a := &app{cmd: exec.Command(bin, args...), log: &syncBuffer{}}
+	a := &app{cmd: exec.Command(bin, args...), log: &testkit.SyncBuffer{}}
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -88,6 +88,21 @@ func presentedToken(r *http.Request) (token, carrier string, e *apiError) {
 	return token, carrier, nil
 }
 
+// entry is how every token-carrying dapp endpoint starts: the bearer
+// token's grant (answering 401 itself if there is none), then the client's
+// rate limit for endpoint. false means the answer was written.
+func (s *Server) entry(w http.ResponseWriter, r *http.Request, endpoint string, readOnly bool) (*authz.Token, bool) {
+	t, e := s.authenticate(r, readOnly)
+	if e != nil {
+		s.writeAPIError(w, e)
+		return nil, false
+	}
+	if !s.allowClient(w, endpoint, true, func() string { return t.ClientID }) {
+		return nil, false
+	}
+	return t, true
+}
+
 // authenticate returns the grant of the request's bearer token. readOnly
 // says the endpoint changes nothing, which the query carrier requires.
 func (s *Server) authenticate(r *http.Request, readOnly bool) (*authz.Token, *apiError) {

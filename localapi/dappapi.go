@@ -30,12 +30,8 @@ const maxBroadcastBody = 1 << 20
 
 // serveBroadcast is POST /api/broadcast {"operations": [[name, {…}], …]}.
 func (s *Server) serveBroadcast(w http.ResponseWriter, r *http.Request) {
-	t, e := s.authenticate(r, false)
-	if e != nil {
-		s.writeAPIError(w, e)
-		return
-	}
-	if !s.allowClient(w, "broadcast", true, func() string { return t.ClientID }) {
+	t, ok := s.entry(w, r, "broadcast", false)
+	if !ok {
 		return
 	}
 	body, ok := s.readBody(w, r)
@@ -172,12 +168,8 @@ func (s *Server) broadcastError(err error) *apiError {
 // updateUserMetadata sends and which changes nothing here): the account,
 // the granted scope and the account's public data from the node.
 func (s *Server) serveMe(w http.ResponseWriter, r *http.Request) {
-	t, e := s.authenticate(r, r.Method == http.MethodGet)
-	if e != nil {
-		s.writeAPIError(w, e)
-		return
-	}
-	if !s.allowClient(w, "me", true, func() string { return t.ClientID }) {
+	t, ok := s.entry(w, r, "me", r.Method == http.MethodGet)
+	if !ok {
 		return
 	}
 	if s.node == nil {
@@ -284,12 +276,8 @@ type allowanceInfo struct {
 // serveToken is GET /api/token: what the presented token grants (client,
 // account, scopes, expiry, spending allowances).
 func (s *Server) serveTokenInfo(w http.ResponseWriter, r *http.Request) {
-	t, e := s.authenticate(r, true)
-	if e != nil {
-		s.writeAPIError(w, e)
-		return
-	}
-	if !s.allowClient(w, "token-info", true, func() string { return t.ClientID }) {
+	t, ok := s.entry(w, r, "token-info", true)
+	if !ok {
 		return
 	}
 	now := s.cfg.Now()

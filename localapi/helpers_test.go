@@ -1,13 +1,10 @@
 package localapi_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,24 +28,6 @@ const (
 	dappOrigin   = "https://dapp.example"
 )
 
-// syncBuffer collects log output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	*testkit.Kit
 	t       testing.TB
@@ -59,7 +38,7 @@ type env struct {
 	admin   *admin.Client
 	base    string // http://127.0.0.1:PORT
 	port    int
-	logs    *syncBuffer
+	logs    *testkit.SyncBuffer
 	http    *http.Client
 	stopped <-chan struct{}
 }
@@ -74,7 +53,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 
 func startEnv(t testing.TB, ko testkit.Options, opts ...envOption) *env {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	ko.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ko.Daemon = func(o *daemon.Options) {
 		for _, opt := range opts {
@@ -100,28 +79,7 @@ func (e *env) checksum() [32]byte {
 // body.
 func (e *env) do(method, path string, body string, hdr map[string]string) (int, http.Header, string) {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.base+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, v := range hdr {
-		if k == "Host" {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	resp, err := e.http.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	return e.Kit.Do(method, path, body, hdr)
 }
 
 // pending waits for n pending approvals and returns them.

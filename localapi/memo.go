@@ -25,12 +25,8 @@ const maxDecodeMemo = 4096
 // expects. Reading private messages needs the "memo" scope; the owner key
 // is never used; the plaintext is neither logged nor audited.
 func (s *Server) serveDecode(w http.ResponseWriter, r *http.Request) {
-	t, e := s.authenticate(r, r.Method == http.MethodGet)
-	if e != nil {
-		s.writeAPIError(w, e)
-		return
-	}
-	if !s.allowClient(w, "decode", true, func() string { return t.ClientID }) {
+	t, ok := s.entry(w, r, "decode", r.Method == http.MethodGet)
+	if !ok {
 		return
 	}
 	body, ok := s.readBody(w, r)

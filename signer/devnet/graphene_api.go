@@ -78,13 +78,7 @@ var grapheneMethods = map[string]handler{
 		}
 		return out, nil
 	},
-	"database.get_block": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
-		var n blockNumParam
-		if e := positional(p, 1, &n); e != nil {
-			return nil, e
-		}
-		return d.locked(func() any { return d.blockJSON(uint32(n), true, false) }), nil
-	},
+	"database.get_block":        positionalBlock(true, false),
 	"database.get_block_header": blockHeader,
 	"database.get_transaction": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
 		var n blockNumParam

@@ -74,13 +74,7 @@ var hiveMethods = map[string]handler{
 		}
 		return d.locked(func() any { return map[string]any{"accounts": d.keyReferences(args.Keys, false)} }), nil
 	},
-	"condenser_api.get_block": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
-		var n blockNumParam
-		if e := positional(p, 1, &n); e != nil {
-			return nil, e
-		}
-		return d.locked(func() any { return d.blockJSON(uint32(n), true, true) }), nil
-	},
+	"condenser_api.get_block":        positionalBlock(true, true),
 	"condenser_api.get_block_header": blockHeader,
 	"block_api.get_block": func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
 		return blockAPI(d, p, "block", true)
@@ -178,12 +172,20 @@ func constant(v any) handler {
 
 // blockHeader serves condenser_api's and Graphene's get_block_header: the
 // header of the block numbered by the one positional param.
-func blockHeader(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
-	var n blockNumParam
-	if e := positional(p, 1, &n); e != nil {
-		return nil, e
+var blockHeader = positionalBlock(false, false)
+
+// positionalBlock serves a get_block or get_block_header that takes the
+// block number as its one positional param (condenser_api, Graphene's
+// database API): with the transactions or without, and with condenser's
+// transaction metadata or not (see blockJSON).
+func positionalBlock(withTxs, txMeta bool) handler {
+	return func(_ context.Context, d *Devnet, p json.RawMessage) (any, *fcError) {
+		var n blockNumParam
+		if e := positional(p, 1, &n); e != nil {
+			return nil, e
+		}
+		return d.locked(func() any { return d.blockJSON(uint32(n), withTxs, txMeta) }), nil
 	}
-	return d.locked(func() any { return d.blockJSON(uint32(n), false, false) }), nil
 }
 
 // accountCount serves condenser_api's and Graphene's get_account_count.

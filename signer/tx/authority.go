@@ -3,38 +3,23 @@ package tx
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
+	"localsigner/signer/chain"
 	"localsigner/signer/keys"
 )
 
 // Role is the authority level an operation needs from an account. The
 // signer uses it to pick which of the account's keys may sign.
-type Role int
+type Role = chain.Role
 
+// The roles, in increasing power.
 const (
-	// Posting covers social actions: votes, posts, most custom_json.
-	Posting Role = iota + 1
-	// Active covers funds and most account settings.
-	Active
-	// Owner covers changing the owner key and account recovery.
-	Owner
+	Posting = chain.Posting
+	Active  = chain.Active
+	Owner   = chain.Owner
 )
-
-// String returns "posting", "active" or "owner".
-func (r Role) String() string {
-	switch r {
-	case Posting:
-		return "posting"
-	case Active:
-		return "active"
-	case Owner:
-		return "owner"
-	}
-	return fmt.Sprintf("Role(%d)", int(r))
-}
 
 // Requirement says that Account must authorize with Role. Account is a Hive
 // account name, or a Graphene account id such as "1.2.1234".

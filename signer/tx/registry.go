@@ -359,17 +359,22 @@ func detailsOf(spec *Spec, ms []member) []string {
 			}
 			out = append(out, "Votes: "+v)
 		case m.kind == memberAccount && slices.Contains(spec.Counterparties, m.path):
-			who := "@" + clean(m.value, 32)
-			switch {
-			case m.value == "":
-				who = "none"
-			case strings.HasPrefix(m.value, "1.2."):
-				who = "account " + m.value
-			}
-			out = append(out, strings.ToUpper(name[:1])+name[1:]+": "+who)
+			out = append(out, strings.ToUpper(name[:1])+name[1:]+": "+accountWords(m.value, "none"))
 		}
 	}
 	return out
+}
+
+// accountWords names an account member for people: "@bob", "account
+// 1.2.7" for a Graphene id, or none when the member is empty.
+func accountWords(v, none string) string {
+	switch {
+	case v == "":
+		return none
+	case strings.HasPrefix(v, "1.2."):
+		return "account " + clean(v, 32)
+	}
+	return "@" + clean(v, 32)
 }
 
 func rememberKey(spec *Spec, byPath map[string]member, op Operation) *RememberKey {
@@ -390,13 +395,7 @@ func rememberKey(spec *Spec, byPath map[string]member, op Operation) *RememberKe
 	for _, path := range spec.Counterparties {
 		m := byPath[path]
 		k.Match[path] = m.value
-		who := "@" + clean(m.value, 16)
-		switch {
-		case m.value == "":
-			who = "the same account"
-		case strings.HasPrefix(m.value, "1.2."):
-			who = "account " + m.value
-		}
+		who := accountWords(m.value, "the same account")
 		if path == "to" || path == "to_account" || path == "delegatee" {
 			words = append(words, "to "+who)
 		} else {
