@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"localsigner/assets"
+	"localsigner/internal/passphrase"
 	"localsigner/signer"
 )
 
@@ -124,7 +125,7 @@ func (f *firstRun) showPassphrase() {
 
 // check updates the meter and whether the vault can be created.
 func (f *firstRun) check() {
-	s := EstimateStrength(f.pass.Text)
+	s := passphrase.Estimate(f.pass.Text)
 	f.meter.set(s.Score, f.pass.Text != "")
 	text := "Strength: " + s.Label
 	if s.Hint != "" {
@@ -137,9 +138,9 @@ func (f *firstRun) check() {
 	switch {
 	case f.pass.Text == "":
 		f.strength.Importance = widget.MediumImportance
-	case s.Score < MinScore:
+	case s.Score < passphrase.MinScore:
 		f.strength.Importance = widget.DangerImportance
-	case s.Score == MinScore:
+	case s.Score == passphrase.MinScore:
 		f.strength.Importance = widget.WarningImportance
 	default:
 		f.strength.Importance = widget.SuccessImportance
@@ -156,7 +157,7 @@ func (f *firstRun) check() {
 		f.match.Importance = widget.SuccessImportance
 	}
 	f.match.Refresh()
-	if !f.busy && s.Score >= MinScore && f.confirm.Text == f.pass.Text {
+	if !f.busy && s.Score >= passphrase.MinScore && f.confirm.Text == f.pass.Text {
 		f.create.Enable()
 	} else {
 		f.create.Disable()
@@ -252,7 +253,7 @@ func (m *strengthMeter) set(score int, typed bool) {
 	switch {
 	case score >= 3:
 		c = theme.Color(theme.ColorNameSuccess)
-	case score == MinScore:
+	case score == passphrase.MinScore:
 		c = theme.Color(theme.ColorNameWarning)
 	}
 	for i, r := range m.bars {

@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,7 +15,10 @@ import (
 // silently, as the RFC asks. A client that identifies itself may only revoke
 // its own tokens (another client's gets unauthorized_client and nothing
 // changes); a request naming no client is allowed, because holding a token
-// is enough to give it up (Hivesigner's SDK revokes that way).
+// is enough to give it up (Hivesigner's SDK revokes that way), but only
+// from a page of the token's own client (q.Origin) and with the
+// presenter's own token (q.Presenter): one dapp cannot end another's
+// session with a token it came by.
 func (is *Issuer) Revoke(q *TokenQuery) error {
 	return is.update(func(tx Tx) error {
 		var c *Client
@@ -35,8 +39,17 @@ func (is *Issuer) Revoke(q *TokenQuery) error {
 		if err != nil {
 			return err
 		}
-		if c != nil && t.ClientID != c.ID {
+		if c != nil && t.ClientID != c.ID || q.Presenter != "" && t.ClientID != q.Presenter {
 			return oauthErr(CodeUnauthorizedClient, "the token was not issued to this client")
+		}
+		if q.Origin != "" {
+			owner, err := tx.Client(t.ClientID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			if owner == nil || !slices.Contains(owner.Origins(), q.Origin) {
+				return oauthErr(CodeUnauthorizedClient, "the token was not issued to the client of this page's origin")
+			}
 		}
 		if t.Kind == KindAccess {
 			err = tx.DeleteToken(t.Digest)

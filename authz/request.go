@@ -178,6 +178,14 @@ type TokenQuery struct {
 	Token  string
 	Hint   string // token_type_hint, advisory only
 	Client ClientCredentials
+	// Origin is the request's Origin header as the server received it,
+	// empty for a native client. A revocation from a web page must come
+	// from an origin of the token's own client.
+	Origin string
+	// Presenter, if set, is the client of the bearer token that carried
+	// the request (Hivesigner's revoke route with the token to revoke in
+	// the body): that token must be the presenter's own.
+	Presenter string
 }
 
 // ParseTokenQuery reads a revocation or introspection request body.

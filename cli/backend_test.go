@@ -20,7 +20,7 @@ func TestBackendCommand(t *testing.T) {
 	if code, _, errOut := r.run("", "backend", "--data-dir", data); code != 1 || !strings.Contains(errOut, "localsigner init") {
 		t.Fatalf("backend without a vault: exit %d: %s", code, errOut)
 	}
-	t.Setenv(envPassphrase, "the passphrase")
+	t.Setenv(envPassphrase, "quiet lantern orbit tundra")
 	r.ok("", "init", "--data-dir", data)
 	t.Setenv(envDataDir, data)
 
@@ -64,7 +64,7 @@ func TestBackendCommandSecretService(t *testing.T) {
 	ak := loadAlice(t)
 	data := filepath.Join(t.TempDir(), "data")
 	t.Setenv(envDataDir, data)
-	t.Setenv(envPassphrase, "the passphrase")
+	t.Setenv(envPassphrase, "quiet lantern orbit tundra")
 	r := &cliRun{t: t}
 	r.ok("", "init")
 	r.ok(ak[0].Password, "keys", "add", "--chain", "hive", "--account", "alice", "--master-password")
@@ -107,7 +107,7 @@ func TestBackendCommandNoKeychain(t *testing.T) {
 	}
 	isolate(t)
 	t.Setenv(envDataDir, filepath.Join(t.TempDir(), "data"))
-	t.Setenv(envPassphrase, "the passphrase")
+	t.Setenv(envPassphrase, "quiet lantern orbit tundra")
 	r := &cliRun{t: t}
 	r.ok("", "init")
 	code, _, errOut := r.run("", "backend", "keychain")

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	pwrule "localsigner/internal/passphrase"
 	"localsigner/signer"
 	"localsigner/signer/chain"
 )
@@ -199,9 +200,26 @@ func unlock(env Env, v *signer.Vault, vf *vaultFlags) error {
 	return nil
 }
 
+// errWeakPassphrase: the new passphrase is below the strength the desktop
+// app's meter requires.
+var errWeakPassphrase = errors.New("the passphrase is too weak")
+
+// strongEnough applies the first-run screen's rule to a new passphrase,
+// unless the user said --weak-passphrase. The error says how to do better,
+// never what the passphrase was.
+func strongEnough(p []byte, weak bool) error {
+	s := pwrule.Estimate(string(p))
+	if s.Score >= pwrule.MinScore || weak {
+		return nil
+	}
+	return fmt.Errorf("%w (%s, about %.0f bits; at least %q is needed): %s; or pass --weak-passphrase to use it anyway",
+		errWeakPassphrase, s.Label, s.Bits, "fair", strings.TrimSuffix(s.Hint, "."))
+}
+
 func runInit(env Env, args []string) error {
-	fs, vf := newVaultFlagSet(env, "localsigner init", "[--data-dir DIR] [--passphrase-file FILE] [--backend file|keychain]")
+	fs, vf := newVaultFlagSet(env, "localsigner init", "[--data-dir DIR] [--passphrase-file FILE] [--backend file|keychain] [--weak-passphrase]")
 	backend := fs.String("backend", "", "where to store the vault: file (default, in the data dir) or keychain (the OS keychain)")
+	weak := fs.Bool("weak-passphrase", false, "accept a passphrase the strength check refuses")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -222,6 +240,10 @@ func runInit(env Env, args []string) error {
 	}
 	p, err := passphrase(vf.passFile, envPassphrase, "new vault passphrase", true)
 	if err != nil {
+		return err
+	}
+	if err := strongEnough(p, *weak); err != nil {
+		clear(p)
 		return err
 	}
 	err = v.Init(p)
@@ -440,8 +462,9 @@ func runKeysRm(env Env, args []string) error {
 // moment leaves a vault that the old or the new passphrase opens, and once
 // done the old passphrase opens nothing left on disk.
 func runPasswd(env Env, args []string) error {
-	fs, vf := newVaultFlagSet(env, "localsigner passwd", "[--passphrase-file FILE] [--new-passphrase-file FILE]")
+	fs, vf := newVaultFlagSet(env, "localsigner passwd", "[--passphrase-file FILE] [--new-passphrase-file FILE] [--weak-passphrase]")
 	newFile := fs.String("new-passphrase-file", "", "read the new passphrase from the first line of FILE (else $"+envNewPassphrase+", else a prompt)")
+	weak := fs.Bool("weak-passphrase", false, "accept a passphrase the strength check refuses")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -460,6 +483,9 @@ func runPasswd(env Env, args []string) error {
 		return err
 	}
 	defer clear(newPass)
+	if err := strongEnough(newPass, *weak); err != nil {
+		return err
+	}
 	if err := v.ChangePassphrase(oldPass, newPass); err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func TestVaultCLIKeepsSecretsOffDisk(t *testing.T) {
 	ak := loadAlice(t)
 	root := t.TempDir()
 	data := filepath.Join(root, "data")
-	pass1, pass2, pass3 := "first passphrase, typed", "second passphrase, from a file", "third passphrase, typed"
+	pass1, pass2, pass3 := "first passphrase, typed by a quiet lantern", "second passphrase, from a file", "third passphrase, typed in orbit over tundra"
 	passFile := filepath.Join(root, "pass2") // outside the data dir
 	os.WriteFile(passFile, []byte(pass2+"\nignored second line\n"), 0o600)
 	r := &cliRun{t: t}
@@ -184,8 +184,16 @@ func TestVaultCLIKeepsSecretsOffDisk(t *testing.T) {
 	if rows := r.ls("--passphrase-file", passFile); len(rows) != 2 {
 		t.Fatalf("after passwd: %+v", rows)
 	}
-	// passwd again, all typed at the terminal.
+	// passwd again, all typed at the terminal: a weak new passphrase is
+	// refused and the old one still opens the vault.
 	t.Setenv(envPassphrase, "")
+	fakeTerminal(t, pass2, "hive1234", "hive1234")
+	if code, _, errOut := r.run("", "passwd"); code != 1 || !strings.Contains(errOut, "too weak") {
+		t.Fatalf("passwd to a weak passphrase: exit %d: %s", code, errOut)
+	}
+	if rows := r.ls("--passphrase-file", passFile); len(rows) != 2 {
+		t.Fatalf("after a refused passwd: %+v", rows)
+	}
 	fakeTerminal(t, pass2, pass3, pass3)
 	r.ok("", "passwd")
 	t.Setenv(envPassphrase, pass3)
@@ -263,8 +271,17 @@ func TestVaultCLIErrors(t *testing.T) {
 	if code, _, _ := r.run("", "init", "--backend", "floppy"); code != 2 {
 		t.Fatalf("init --backend floppy: exit %d", code)
 	}
+	// The first-run screen's strength rule: a weak passphrase is refused
+	// with a hint and no vault, unless the user insists.
 	t.Setenv(envPassphrase, "pw")
-	r.ok("", "init")
+	if code, _, errOut := r.run("", "init"); code != 1 || !strings.Contains(errOut, "too weak") || !strings.Contains(errOut, "--weak-passphrase") ||
+		strings.Contains(errOut, "pw\n") {
+		t.Fatalf("init with a weak passphrase: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := r.run("", "keys", "ls"); code != 1 || !strings.Contains(errOut, "localsigner init") {
+		t.Fatalf("a vault was created for a refused passphrase: exit %d: %s", code, errOut)
+	}
+	r.ok("", "init", "--weak-passphrase")
 
 	usage := [][]string{
 		{"keys"},

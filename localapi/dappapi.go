@@ -322,20 +322,28 @@ func (s *Server) serveAPIRevoke(w http.ResponseWriter, r *http.Request) {
 		s.writeAPIError(w, &apiError{http.StatusBadRequest, authz.CodeInvalidRequest, "the body must be JSON: {\"token\": …}", false})
 		return
 	}
-	token := req.Token
-	if token == "" {
-		tok, carrier, e := presentedToken(r)
-		if e != nil {
-			s.writeAPIError(w, e)
+	q := &authz.TokenQuery{Token: req.Token, Origin: r.Header.Get("Origin")}
+	tok, carrier, e := presentedToken(r)
+	switch {
+	case e == nil && carrier != "header":
+		s.writeAPIError(w, errQueryCarrier)
+		return
+	case q.Token == "" && e != nil:
+		s.writeAPIError(w, e)
+		return
+	case q.Token == "":
+		q.Token = tok
+	case e == nil && tok != q.Token:
+		// The body names the token to revoke and the header carries the
+		// caller's own: they must be the same client's.
+		presenter, err := s.iss.Lookup(tok)
+		if err != nil {
+			s.writeAPIError(w, errBadToken)
 			return
 		}
-		if carrier != "header" {
-			s.writeAPIError(w, errQueryCarrier)
-			return
-		}
-		token = tok
+		q.Presenter = presenter.ClientID
 	}
-	if err := s.iss.Revoke(&authz.TokenQuery{Token: token}); err != nil {
+	if err := s.iss.Revoke(q); err != nil {
 		s.oauthError(w, r, err)
 		return
 	}

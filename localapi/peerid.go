@@ -290,8 +290,14 @@ func (s *Server) serveIDOperations(w http.ResponseWriter, r *http.Request) {
 		s.peeridError(w, http.StatusInternalServerError, "server side error")
 		return
 	}
-	if id := r.Header.Get("ClientID"); id != "" && id != grant.ClientID {
+	if id := r.Header.Get("ClientID"); id != "" && id != grant.ClientID || grant.Chain != s.chain.Name {
 		s.peeridError(w, http.StatusUnauthorized, "Access Token invalid or expired")
+		return
+	}
+	// A page may use only its own app's token, as on every other dapp
+	// endpoint: another app's token from this origin signs nothing.
+	if !s.clientOriginOK(r, grant.ClientID) {
+		s.peeridError(w, http.StatusForbidden, "the request's Origin does not belong to this token's app")
 		return
 	}
 	if ok, wait := s.endpoint.Allow("peerid_operations|" + grant.ClientID); !ok {

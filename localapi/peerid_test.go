@@ -348,3 +348,41 @@ func TestPermissionsOnlyForApps(t *testing.T) {
 		t.Fatalf("PKCE-less code at /oauth2/token without the secret: %d", st)
 	}
 }
+
+// TestPeerIDOperationsOriginCheck: app A's token sent from app B's
+// approved page signs nothing (403, no prompt, nothing on chain), as on
+// every other dapp endpoint; from A's own page it is confirmed as usual.
+func TestPeerIDOperationsOriginCheck(t *testing.T) {
+	e := newPeerIDEnv(t, "transfer")
+	a := e.login()
+	other, err := e.admin.AddApp(admin.AddAppArgs{Name: "Other dapp", Scopes: "transfer", RedirectURIs: []string{"https://other.example/cb"},
+		Account: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.App.ID == "" {
+		t.Fatal("no app id")
+	}
+	head := e.net.HeadBlockNum()
+	st, env, raw := e.call("/api/v1/app/operations", `{"operations":[`+pidTransfer(aliceID, bobID, 100, "")+`]}`,
+		map[string]string{"Authorization": "Bearer " + a.Token, "Origin": "https://other.example"})
+	if st != http.StatusForbidden || !strings.Contains(string(env.Error), "Origin") {
+		t.Fatalf("A's token from B's page: %d %s", st, raw)
+	}
+	if ps, err := e.admin.Approvals(); err != nil || len(ps) != 0 {
+		t.Fatalf("prompts: %+v %v", ps, err)
+	}
+	time.Sleep(120 * time.Millisecond)
+	if n := e.txsSince(head); n != 0 {
+		t.Fatalf("%d transactions on chain", n)
+	}
+	done := async(t, func() int {
+		st, _, _ := e.call("/api/v1/app/operations", `{"operations":[`+pidTransfer(aliceID, bobID, 100, "")+`]}`,
+			map[string]string{"Authorization": "Bearer " + a.Token, "Origin": dappOrigin})
+		return st
+	})
+	e.confirmNext()
+	if st := done(); st != http.StatusOK {
+		t.Fatalf("A's token from A's page: %d", st)
+	}
+}

@@ -59,6 +59,7 @@ func (s *Server) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		s.oauthError(w, r, &authz.Error{Code: authz.CodeInvalidClient, Description: "Origin does not belong to this client"})
 		return
 	}
+	q.Origin = r.Header.Get("Origin")
 	if err := s.iss.Revoke(q); err != nil {
 		s.oauthError(w, r, err)
 		return

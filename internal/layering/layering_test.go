@@ -82,6 +82,8 @@ var pure = []struct {
 		"chain parameters are the bottom of the graph: every other package may import them"},
 	{"localsigner/authz", []string{"localsigner/signer/chain"},
 		"the grant model is plain data and rules: no transactions, keys, network, store or UI (the chain's Role is its key level)"},
+	{"localsigner/internal/passphrase", nil,
+		"the passphrase rule is shared by the GUI and the command line, so it needs neither"},
 	{"localsigner/approval", nil,
 		"an approval request is what a person decides on, and nothing else"},
 	{"localsigner/signer/tx", []string{"localsigner/signer/chain", "localsigner/signer/keys"},

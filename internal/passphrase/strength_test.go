@@ -1,4 +1,4 @@
-package app
+package passphrase
 
 import "testing"
 
@@ -23,7 +23,7 @@ func TestEstimateStrength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.pass, func(t *testing.T) {
-			s := EstimateStrength(tt.pass)
+			s := Estimate(tt.pass)
 			if s.Score != tt.want {
 				t.Errorf("score %d (%s, %.0f bits), want %d", s.Score, s.Label, s.Bits, tt.want)
 			}

@@ -1,4 +1,7 @@
-package app
+// Package passphrase holds the one rule for how strong a vault passphrase
+// must be, so that the first-run screen's meter and the command line's
+// init and passwd accept and refuse the same passphrases.
+package passphrase
 
 import (
 	"math"
@@ -8,7 +11,7 @@ import (
 )
 
 // Strength is an estimate of how hard a passphrase is to guess, for the
-// meter on the first-run screen. It is deliberately simple and errs on the
+// meter on the first-run screen and the command line's check. It is deliberately simple and errs on the
 // side of a lower score: it cannot know the attacker's word lists, so it
 // only recognises the obvious weaknesses (short, one character class,
 // repeats and runs, common passwords, a few dictionary words).
@@ -23,8 +26,8 @@ type Strength struct {
 	Hint string
 }
 
-// MinScore is the least score the first run accepts for the vault
-// passphrase: "fair", about 45 bits, which with Argon2id at 256 MiB per
+// MinScore is the least score the first run and the command line accept
+// for the vault passphrase: "fair", about 45 bits, which with Argon2id at 256 MiB per
 // guess is out of reach of an offline attack on a stolen vault file.
 const MinScore = 2
 
@@ -39,14 +42,14 @@ var commonPasswords = []string{
 	"hive", "peakd", "steem", "peerplays", "localsigner", "bitcoin", "crypto", "wallet",
 }
 
-// EstimateStrength scores a passphrase. Characters are counted by class
+// Estimate scores a passphrase. Characters are counted by class
 // (lower, upper, digit, symbol, space, other) for the per-character pool;
 // a character repeating or continuing a run of the previous one (aaa, abc,
 // 321) counts one bit; a common password counts ten bits. A passphrase of
 // several words is scored at most 13 bits per word (a 7776-word list), so
 // "correct horse battery staple" is fair, not strong; anything shorter than
 // 12 characters is at best fair.
-func EstimateStrength(p string) Strength {
+func Estimate(p string) Strength {
 	rs := []rune(p)
 	if len(rs) == 0 {
 		return Strength{Label: strengthLabels[0], Hint: "Choose a passphrase of several words."}
