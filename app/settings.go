@@ -74,9 +74,14 @@ func newSettingsView(u *UI) *settingsView {
 	saveNodes := widget.NewButton("Save nodes", func() {
 		var urls []string
 		for _, l := range strings.Split(v.nodes.Text, "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				urls = append(urls, l)
+			if l = strings.TrimSpace(l); l == "" {
+				continue
 			}
+			if _, err := node.CheckURL(l); err != nil {
+				v.setStatus(clean(err.Error(), 300), true)
+				return
+			}
+			urls = append(urls, l)
 		}
 		network := u.network()
 		v.save(func(st *Settings) {

@@ -166,3 +166,27 @@ func TestSettingsDevnetNodes(t *testing.T) {
 		t.Fatalf("the fixed list was saved: %v", got)
 	}
 }
+
+// TestSettingsRefusesPlainRemoteNode: Save nodes refuses a ws:// node on
+// another computer with the reason, and saves nothing; wss:// is saved.
+func TestSettingsRefusesPlainRemoteNode(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkHive})
+	u.tabs.SelectIndex(3)
+	sv := u.prefsView
+	before := u.settings.NodesFor(NetworkHive)
+	sv.nodes.SetText("wss://api.hive.blog\nws://node.example:8090")
+	test.Tap(button(t, u.win.Content(), "Save nodes"))
+	if sv.status.Importance != widget.DangerImportance || !hasText(u.win.Content(), "needs wss://") {
+		t.Fatalf("status %q", sv.status.Text)
+	}
+	if got := u.settings.NodesFor(NetworkHive); !slices.Equal(got, before) {
+		t.Fatalf("saved %v", got)
+	}
+	sv.nodes.SetText("wss://api.hive.blog")
+	test.Tap(button(t, u.win.Content(), "Save nodes"))
+	if got := u.settings.NodesFor(NetworkHive); !slices.Equal(got, []string{"wss://api.hive.blog"}) {
+		t.Fatalf("saved %v, status %q", got, sv.status.Text)
+	}
+}

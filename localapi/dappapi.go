@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,9 @@ func (s *Server) broadcastError(err error) *apiError {
 	case errors.Is(err, wallet.ErrNodeDown) && errors.As(err, &te):
 		return &apiError{http.StatusServiceUnavailable, authz.CodeTemporarilyUnavailable, "the node did not confirm transaction " +
 			te.TxID + "; it may still be included, so check before sending it again", false}
+	case errors.Is(err, node.ErrMalformedResponse) && !errors.As(err, &te):
+		return &apiError{http.StatusBadGateway, authz.CodeTemporarilyUnavailable, "the node answered wrongly, so nothing was signed: " +
+			nodeAnswer(err), false}
 	case errors.Is(err, wallet.ErrNodeDown):
 		return &apiError{http.StatusServiceUnavailable, authz.CodeTemporarilyUnavailable, "the node is unreachable; nothing was signed", false}
 	case errors.As(err, &ne):
@@ -446,4 +450,14 @@ func compactJSON(s string) json.RawMessage {
 		return json.RawMessage("{}")
 	}
 	return b.Bytes()
+}
+
+// nodeAnswer is what a dapp may read of a node's wrong answer: the part
+// after the node error's sentinel, short.
+func nodeAnswer(err error) string {
+	msg := err.Error()
+	if _, after, ok := strings.Cut(msg, node.ErrMalformedResponse.Error()+": "); ok {
+		msg = after
+	}
+	return tx.CleanText(msg, 200)
 }

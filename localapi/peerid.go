@@ -374,6 +374,8 @@ func (s *Server) peeridOpsError(w http.ResponseWriter, err error) {
 		s.peeridError(w, http.StatusServiceUnavailable, "Localsigner is locked; unlock it and try again")
 	case errors.Is(err, wallet.ErrBusy):
 		s.peeridError(w, http.StatusTooManyRequests, err.Error())
+	case errors.Is(err, node.ErrMalformedResponse) && txid == "":
+		s.peeridError(w, http.StatusBadGateway, "the Peerplays node answered wrongly, so nothing was signed: "+nodeAnswer(err))
 	case errors.Is(err, wallet.ErrNodeDown):
 		msg := "the Peerplays node is unreachable; try again later"
 		if txid != "" {

@@ -12,6 +12,7 @@ import (
 	"localsigner/internal/daemon"
 	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
+	"localsigner/signer/devnet"
 )
 
 // The PeerID tests play a PeerID dapp with plain HTTP requests shaped as
@@ -384,5 +385,39 @@ func TestPeerIDOperationsOriginCheck(t *testing.T) {
 	e.confirmNext()
 	if st := done(); st != http.StatusOK {
 		t.Fatalf("A's token from A's page: %d", st)
+	}
+}
+
+// TestPeerIDHostileNodeAccountLookup: a node that answers the lookup of
+// "bob" with another account gets nothing signed: the dapp hears the node
+// answered wrongly, no prompt is raised, nothing reaches the chain.
+func TestPeerIDHostileNodeAccountLookup(t *testing.T) {
+	e := newPeerIDEnv(t, "transfer")
+	row := e.login()
+	e.fe.SetFaults(func(stage devnet.Stage, method string) devnet.Fault {
+		if stage != devnet.BeforeReply || method != "database.get_account_by_name" {
+			return devnet.Fault{}
+		}
+		return devnet.Fault{Lie: func(result any) any {
+			b, _ := json.Marshal(result)
+			var a map[string]any
+			if json.Unmarshal(b, &a) != nil || a == nil {
+				return result
+			}
+			a["name"], a["id"] = "carol", "1.2.102" // carol's record for bob's name
+			return a
+		}}
+	})
+	head := e.net.HeadBlockNum()
+	st, env, raw := e.operations(row.Token, "["+pidTransfer(aliceID, "bob", 100, "")+"]")
+	if st == http.StatusOK || !strings.Contains(string(env.Error), "carol") {
+		t.Fatalf("transfer with a lying node: %d %s", st, raw)
+	}
+	if ps, err := e.admin.Approvals(); err != nil || len(ps) != 0 {
+		t.Fatalf("prompts: %+v %v", ps, err)
+	}
+	time.Sleep(120 * time.Millisecond)
+	if n := e.txsSince(head); n != 0 {
+		t.Fatalf("%d transactions on chain", n)
 	}
 }

@@ -40,6 +40,10 @@ type Fault struct {
 	Drop      bool          // close the connection without answering
 	Malformed bool          // answer with broken JSON
 	Kill      bool          // close the whole front-end, as a node that dies
+	// Lie, at BeforeReply, replaces the method's result with what it
+	// returns: a hostile node's answer (another account's id, an inflated
+	// fee) built from the honest one.
+	Lie func(result any) any
 }
 
 // Faults is a test hook: it is asked, for every request at both stages,
@@ -311,8 +315,12 @@ func (fe *Frontend) handleOne(ctx context.Context, msg []byte, drop func()) ([]b
 	if e == nil {
 		result, e = d.dispatch(ctx, name, params)
 	}
-	if ans, done := fe.misbehave(ctx, fe.fault(BeforeReply, name), r.ID, drop); done {
+	f := fe.fault(BeforeReply, name)
+	if ans, done := fe.misbehave(ctx, f, r.ID, drop); done {
 		return ans, ans != nil
+	}
+	if f.Lie != nil && e == nil {
+		result = f.Lie(result)
 	}
 	return d.respond(r.ID, result, e), true
 }

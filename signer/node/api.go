@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"localsigner/signer/chain"
@@ -209,6 +210,11 @@ func (c *Client) grapheneAccounts(ctx context.Context, names []string) ([]Accoun
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, fmt.Errorf("%w: get_account_by_name: %v", ErrMalformedResponse, err)
 		}
+		// The answer must be the account asked for: a node that answered
+		// another account's id would have the signer pay someone else.
+		if a.Name != n || !grapheneAccountID(a.ID) {
+			return nil, fmt.Errorf("%w: get_account_by_name %q answered account %.40q (%.20q)", ErrMalformedResponse, n, a.Name, a.ID)
+		}
 		var balances []struct {
 			Amount  json.Number `json:"amount"`
 			AssetID string      `json:"asset_id"`
@@ -288,4 +294,19 @@ func (c *Client) Block(ctx context.Context, num uint32) (*Block, error) {
 	}
 	b.Number = num
 	return &b, nil
+}
+
+// grapheneAccountID reports whether id has the form of an account object
+// id, 1.2.N.
+func grapheneAccountID(id string) bool {
+	n, ok := strings.CutPrefix(id, "1.2.")
+	if !ok || n == "" || len(n) > 15 {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -27,7 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,6 +151,17 @@ func Dial(ctx context.Context, urls []string, opts Options) (*Client, error) {
 	return c, nil
 }
 
+// ErrPlainRemoteNode: a node on another computer was given as ws:// or
+// http://. Whoever is on the path could then answer in its place (balances,
+// account ids, fees, "broadcast ok"), so only loopback nodes (the devnet, a
+// node of one's own on this computer) may go unencrypted.
+var ErrPlainRemoteNode = errors.New("a node on another computer needs wss:// (or https://); plain ws:// is only for this computer")
+
+// CheckURL checks a node URL as Dial will use it and returns it with
+// http(s) mapped to ws(s): the settings screen and the command line call
+// it to refuse a bad URL before it is saved.
+func CheckURL(raw string) (string, error) { return wsURL(raw) }
+
 // wsURL checks a node URL and maps http(s) to ws(s).
 func wsURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
@@ -167,7 +180,21 @@ func wsURL(raw string) (string, error) {
 	if u.Host == "" {
 		return "", fmt.Errorf("node URL %q: no host", raw)
 	}
+	if u.Scheme == "ws" && !loopbackHost(u.Hostname()) {
+		return "", fmt.Errorf("node URL %q: %w", raw, ErrPlainRemoteNode)
+	}
 	return u.String(), nil
+}
+
+// loopbackHost reports whether host is this computer by its name or
+// address; a name that merely resolves to loopback does not count, since
+// resolution is itself what an attacker on the path may answer.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Chain returns the chain the Client was configured for.
