@@ -30,7 +30,8 @@ func parseHostList(s string) []string {
 // http to another machine (anyone on the network can read or change the
 // page), international characters that can imitate letters, and a host
 // that looks like one of known but is not it. Loopback origins (a dapp the
-// user runs on this machine) get no look-alike check.
+// user runs on this machine) get no look-alike check, only the warning that
+// any local program may hold their port.
 func originWarnings(origin string, known []string) []string {
 	u, err := url.Parse(origin)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -38,7 +39,11 @@ func originWarnings(origin string, known []string) []string {
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if isLoopbackHost(host) {
-		return nil
+		// No look-alike check: the user runs it. But a port on this
+		// computer is anyone's to take, so the answer may not reach
+		// the program the user means.
+		return []string{"This site runs on this computer (" + clean(u.Host, 60) + "): any program on this computer can receive this answer, " +
+			"not only the one you started. Approve only if you started it just now."}
 	}
 	var out []string
 	if u.Scheme == "http" {

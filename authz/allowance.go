@@ -172,15 +172,23 @@ func (is *Issuer) SetAllowance(id string, a Allowance) (int, error) {
 	return n, err
 }
 
+// ErrLoopbackCookie: the cookie carrier was asked for a dapp served from
+// this computer's loopback address, where every page shares its cookies.
+var ErrLoopbackCookie = errors.New("the cookie carrier is not offered to a dapp on 127.0.0.1 or localhost: cookies are shared by every port there, so any local page could read the token")
+
 // SetClientFlags sets which token carriers besides the Authorization
 // header a client may use: ?bearer_token= on read-only endpoints (query)
-// and the bearer_token cookie (cookie). ErrNotFound for an unknown client.
+// and the bearer_token cookie (cookie). ErrNotFound for an unknown client;
+// ErrLoopbackCookie for the cookie on a loopback dapp.
 func (is *Issuer) SetClientFlags(id string, query, cookie bool) (*Client, error) {
 	var out *Client
 	err := is.update(func(tx Tx) error {
 		c, err := tx.Client(id)
 		if err != nil {
 			return err
+		}
+		if cookie && slices.ContainsFunc(c.Origins(), LoopbackOrigin) {
+			return ErrLoopbackCookie
 		}
 		c.QueryToken, c.CookieToken = query, cookie
 		if err := tx.PutClient(c); err != nil {

@@ -100,6 +100,13 @@ func IsLoopbackHost(host string) bool {
 	return false
 }
 
+// LoopbackOrigin reports whether origin ("http://127.0.0.1:3000") is on one
+// of the loopback names IsLoopbackHost accepts.
+func LoopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && IsLoopbackHost(u.Hostname())
+}
+
 func validPort(p string) bool {
 	if len(p) == 0 || len(p) > 5 || (len(p) > 1 && p[0] == '0') {
 		return false

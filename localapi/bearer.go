@@ -144,7 +144,7 @@ func (s *Server) authenticate(r *http.Request, readOnly bool) (*authz.Token, *ap
 			return nil, errTokenOrigin
 		}
 	case "cookie":
-		if !c.CookieToken || origin == "" || !slices.Contains(c.Origins(), origin) {
+		if !c.CookieToken || origin == "" || !slices.Contains(c.Origins(), origin) || authz.LoopbackOrigin(origin) {
 			return nil, errCookieCarrie
 		}
 	}

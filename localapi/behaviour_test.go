@@ -202,6 +202,18 @@ func TestCORSAndHeaders(t *testing.T) {
 		hdr.Get("Access-Control-Allow-Origin") != "" || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
 		t.Fatalf("page: %d %v", st, hdr)
 	}
+	// The authorization pages answer no CORS, not even to an approved
+	// dapp's origin (RFC 9700 §2.6): a script cannot read them.
+	for _, path := range []string{"/oauth2/authorize", "/permissions"} {
+		st, hdr, _ = e.do(http.MethodOptions, path, "", map[string]string{"Origin": dappOrigin, "Access-Control-Request-Method": "GET"})
+		if st == http.StatusNoContent || hdr.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight of %s: %d %v", path, st, hdr)
+		}
+		_, hdr, _ = e.do(http.MethodGet, path+"?client_id=mydapp", "", map[string]string{"Origin": dappOrigin})
+		if hdr.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("GET %s from an approved origin carries CORS: %v", path, hdr)
+		}
+	}
 	// localhost:PORT and [::1]:PORT are accepted Host values.
 	for _, h := range []string{"localhost", "[::1]"} {
 		if st, _, _ := e.do(http.MethodGet, "/.well-known/oauth-authorization-server", "", map[string]string{"Host": h + ":" + itoa(e.port)}); st != http.StatusOK {

@@ -10,7 +10,9 @@ import (
 //  1. security headers on every response;
 //  2. Host must be 127.0.0.1:PORT, [::1]:PORT or localhost:PORT, else 421
 //     (a DNS-rebinding page reaches us under its own host name);
-//  3. unknown path 404, CORS preflight answered only for allowed origins;
+//  3. unknown path 404, CORS preflight answered only for allowed origins,
+//     and never for the authorization pages (RFC 9700 §2.6: a page must
+//     reach them by navigation, so the user sees them);
 //  4. a state-changing request with an Origin that is not the origin of a
 //     registered or approved redirect URI, or marked cross-site by
 //     Sec-Fetch-Site without such an origin, gets 403 and changes nothing;
@@ -41,10 +43,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	origin := r.Header.Get("Origin")
 	allowed := origin != "" && s.originAllowed(origin)
 	if r.Method == http.MethodOptions {
-		s.servePreflight(w, r, rt, origin, allowed)
+		s.servePreflight(w, r, rt, origin, allowed && !rt.navigation())
 		return
 	}
-	if allowed {
+	if allowed && !rt.navigation() {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
 	if stateChanging(r.Method) && !allowed {

@@ -310,6 +310,12 @@ var routes = []route{
 	{permissionsPath, []string{http.MethodGet}, 0, (*Server).serveAuthorize},
 }
 
+// navigation reports whether the route is an authorization page, which a
+// browser reaches by navigating to it and a script never reads: no CORS.
+func (rt *route) navigation() bool {
+	return rt.path == "/oauth2/authorize" || rt.path == permissionsPath
+}
+
 func lookupRoute(path string) *route {
 	i := sort.Search(len(routes), func(i int) bool { return routes[i].path >= path })
 	if i < len(routes) && routes[i].path == path {
