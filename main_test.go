@@ -225,8 +225,8 @@ func TestDesktopAppPeerplaysDevnetUnderX(t *testing.T) {
 		t.Fatalf("the code does not buy a token: %v", err)
 	}
 	idToken, _ := tok.Extra("id_token").(string)
-	out := x.cli("", "verify-login", idToken, "--node", devnetURL, "--aud", conf.ClientID)
-	if !strings.Contains(out, "valid id_token: @alice") || !strings.Contains(out, "memo key "+alice.MemoKey) {
+	out := x.cli("", "verify-login", idToken, "--node", devnetURL, "--origin", "https://dapp.example", "--aud", conf.ClientID)
+	if !strings.Contains(out, "valid id_token: @alice") || !strings.Contains(out, "at https://dapp.example") || !strings.Contains(out, "memo key "+alice.MemoKey) {
 		t.Fatalf("verify-login: %s (alice's memo key on chain: %s)", out, alice.MemoKey)
 	}
 	var me struct {

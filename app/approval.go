@@ -164,6 +164,12 @@ func (aw *approvalWindow) build() {
 		first = "First request from this site: approving ties this app id to the address above."
 	}
 	facts := container.NewVBox(widget.NewLabel(who), widget.NewLabel(first))
+	if slices.Contains(req.RequestedScopes, "login") {
+		// The app id is a name the page chose; the proof names the
+		// address, which is what a dapp's server checks.
+		facts.Add(paragraph("Sign-in proof: a proof that you are this account, for app id " + clean(req.ClientID, 80) +
+			", will be issued to " + clean(req.Origin, 200) + " only."))
+	}
 
 	acct := aw.accountRow()
 

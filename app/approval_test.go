@@ -177,6 +177,22 @@ func TestApprovalNothingTickedCannotApprove(t *testing.T) {
 	wantText(t, aw.w.Content(), "Tick at least one permission, or deny.")
 }
 
+// TestApprovalSaysWhereTheSignInProofGoes: a login request names the
+// address the proof is issued to next to the app id the page chose; a
+// request without login does not mention a proof.
+func TestApprovalSaysWhereTheSignInProofGoes(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	first := ask(t, q, request(c, "login vote", ""))
+	aw := open(t, u)
+	wantText(t, aw.w.Content(), "for app id dapp, will be issued to https://dapp.example only.")
+	aw.decide(approval.Decision{Approved: false})
+	first.answer(t)
+	ask(t, q, request(c, "vote", ""))
+	if aw := open(t, u); hasText(aw.w.Content(), "Sign-in proof") {
+		t.Fatal("a request without login mentions a sign-in proof")
+	}
+}
+
 func TestApprovalDenyIsDefault(t *testing.T) {
 	keys := []struct {
 		name string

@@ -3,6 +3,8 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -155,6 +157,12 @@ func (is *Issuer) CheckClient(r *AuthorizeRequest) (c *Client, known bool, err e
 			return err
 		}
 		if !MatchRedirectURI(got.RedirectURIs, r.RedirectURI) {
+			// A client_id names one site: a proof of sign-in or a token
+			// for it must never go to another one, so it is not re-bound.
+			if origins := got.Origins(); len(origins) > 0 && !slices.Contains(origins, r.Origin) {
+				return oauthErr(CodeInvalidRequest, "client_id %s is bound to %s; a page at %s cannot use it (pick another client_id)",
+					r.ClientID, strings.Join(origins, ", "), r.Origin)
+			}
 			return oauthErr(CodeInvalidRequest, "redirect_uri is not the one registered or approved for this client")
 		}
 		c, known = got, true

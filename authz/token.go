@@ -19,6 +19,11 @@ type TokenResponse struct {
 	IDToken string `json:"id_token,omitempty"`
 	// Nonce is the grant's nonce, for the id_token; not sent as such.
 	Nonce string `json:"-"`
+	// Origin and RedirectURI are where the user approved the grant to go,
+	// for the id_token, which names them so that a sign-in proof cannot
+	// be replayed at another site; not sent as such.
+	Origin      string `json:"-"`
+	RedirectURI string `json:"-"`
 }
 
 // Token runs a token request. Failures are *Error values. A request that
@@ -133,7 +138,7 @@ func (is *Issuer) exchangeCode(tx Tx, c *Client, r *TokenRequest, now time.Time)
 	if err != nil {
 		return nil, nil, err
 	}
-	resp.Nonce = g.Nonce
+	resp.Nonce, resp.Origin, resp.RedirectURI = g.Nonce, g.Origin, g.RedirectURI
 	return resp, nil, tx.AppendAudit(&Event{Time: now, Type: EventTokenIssued, ClientID: c.ID, Account: g.Account,
 		GrantID: g.ID, Scopes: g.Scopes, Detail: "authorization_code"})
 }

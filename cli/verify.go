@@ -23,12 +23,15 @@ import (
 //     condenser_api.get_accounts → posting.key_auths; Peerplays:
 //     get_account_by_name → options.memo_key), or take them from --pubkey.
 //  3. Verify the ES256K signature (sha256 of header.payload, R‖S, low S)
-//     with one of them, and check aud (--aud), nonce (--nonce), iat and exp.
+//     with one of them, and check origin (--origin, the verifier's own
+//     site: required, since a client_id is a name any page may pick), aud
+//     (--aud), nonce (--nonce), iat and exp.
 //
 // It prints the claims and exits non-zero with the reason on failure.
 func runVerifyLogin(env Env, args []string) error {
 	fs := newFlagSet(env, "localsigner verify-login",
-		"TOKEN [--aud CLIENT_ID] [--nonce N] [--pubkey KEY]... [--node URL] [--chain NAME] [--prefix STM]")
+		"TOKEN --origin https://your.site [--aud CLIENT_ID] [--nonce N] [--pubkey KEY]... [--node URL] [--chain NAME] [--prefix STM]")
+	origin := fs.String("origin", "", "your site's origin (scheme://host[:port]), which the token must name: required")
 	aud := fs.String("aud", "", "client_id the token must be for (a dapp must always check this)")
 	nonce := fs.String("nonce", "", "nonce the dapp sent in the authorization request")
 	var pubkeys stringList
@@ -39,6 +42,9 @@ func runVerifyLogin(env Env, args []string) error {
 	pos, err := parseMixed(fs, args, 1)
 	if err != nil {
 		return err
+	}
+	if *origin == "" {
+		return fmt.Errorf("%w: --origin is required: a sign-in proof is valid only for the site it was issued to", errUsage)
 	}
 	token := strings.TrimSpace(pos[0])
 	claims, err := jose.ParseIDTokenUnverified(token)
@@ -77,11 +83,11 @@ func runVerifyLogin(env Env, args []string) error {
 			return err
 		}
 	}
-	got, who, err := jose.VerifyIDToken(token, candidates, jose.IDCheck{Audience: *aud, Nonce: *nonce})
+	got, who, err := jose.VerifyIDToken(token, candidates, jose.IDCheck{Audience: *aud, Origin: *origin, Nonce: *nonce})
 	if err != nil {
 		return fmt.Errorf("id_token NOT valid: %w", err)
 	}
-	fmt.Fprintf(env.Stdout, "valid id_token: @%s signed in to %s\n", got.Subject, strings.Join(got.Audience, ","))
+	fmt.Fprintf(env.Stdout, "valid id_token: @%s signed in to %s at %s\n", got.Subject, strings.Join(got.Audience, ","), got.Origin)
 	fmt.Fprintf(env.Stdout, "  signed by:  %s key %s (checked against %s)\n", got.KeyRole, who.Format(c.Prefix), source)
 	fmt.Fprintf(env.Stdout, "  issuer:     %s\n  chain:      %s\n", got.Issuer, got.Chain)
 	if got.Nonce != "" {

@@ -27,7 +27,7 @@ func idTokenFor(t *testing.T, priv *secp256k1.PrivateKey, account, aud, nonce st
 	var pub keys.PublicKey
 	copy(pub[:], priv.PubKey().SerializeCompressed())
 	now := time.Now()
-	c := &jose.IDClaims{Nonce: nonce, Chain: "devnet", KeyRole: "posting", PublicKey: pub.Format("STM"),
+	c := &jose.IDClaims{Nonce: nonce, Chain: "devnet", KeyRole: "posting", PublicKey: pub.Format("STM"), Origin: "https://dapp.example",
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: "http://127.0.0.1:7777", Subject: account,
 			Audience: jwt.ClaimStrings{aud}, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(5 * time.Minute))}}
 	tok, err := jose.SignIDToken(c, account+"@devnet/posting", func(d [32]byte) ([]byte, error) {
@@ -51,13 +51,15 @@ func TestVerifyLogin(t *testing.T) {
 		code int
 		want string
 	}{
-		{"online", []string{"verify-login", good, "--node", url, "--aud", "dapp", "--nonce", "n1"}, exitOK, "valid id_token: @alice"},
-		{"offline", []string{"verify-login", good, "--pubkey", alicePub.Format("STM"), "--aud", "dapp"}, exitOK, "checked against --pubkey"},
-		{"signed by another account's key", []string{"verify-login", forged, "--node", url, "--aud", "dapp"}, exitError, "not signed by any of the account's keys"},
-		{"wrong audience", []string{"verify-login", good, "--node", url, "--aud", "evil"}, exitError, "NOT valid"},
-		{"wrong nonce", []string{"verify-login", good, "--node", url, "--aud", "dapp", "--nonce", "n2"}, exitError, "nonce"},
-		{"tampered", []string{"verify-login", good[:len(good)-4] + "AAAA", "--node", url, "--aud", "dapp"}, exitError, "NOT valid"},
-		{"not a token", []string{"verify-login", "hello"}, exitError, "not an id_token"},
+		{"online", []string{"verify-login", good, "--node", url, "--origin", "https://dapp.example", "--aud", "dapp", "--nonce", "n1"}, exitOK, "valid id_token: @alice"},
+		{"offline", []string{"verify-login", good, "--pubkey", alicePub.Format("STM"), "--origin", "https://dapp.example", "--aud", "dapp"}, exitOK, "checked against --pubkey"},
+		{"signed by another account's key", []string{"verify-login", forged, "--node", url, "--origin", "https://dapp.example", "--aud", "dapp"}, exitError, "not signed by any of the account's keys"},
+		{"wrong audience", []string{"verify-login", good, "--node", url, "--origin", "https://dapp.example", "--aud", "evil"}, exitError, "NOT valid"},
+		{"wrong nonce", []string{"verify-login", good, "--node", url, "--origin", "https://dapp.example", "--aud", "dapp", "--nonce", "n2"}, exitError, "nonce"},
+		{"tampered", []string{"verify-login", good[:len(good)-4] + "AAAA", "--node", url, "--origin", "https://dapp.example", "--aud", "dapp"}, exitError, "NOT valid"},
+		{"another site's proof", []string{"verify-login", good, "--node", url, "--origin", "https://evil.example", "--aud", "dapp"}, exitError, "for another site"},
+		{"no origin", []string{"verify-login", good, "--node", url, "--aud", "dapp"}, exitUsage, "--origin is required"},
+		{"not a token", []string{"verify-login", "hello", "--origin", "https://dapp.example"}, exitError, "not an id_token"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

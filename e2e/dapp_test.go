@@ -107,7 +107,7 @@ func TestDappLoginAndVote(t *testing.T) {
 			}
 			posting = append(posting, pub)
 		}
-		claims, _, err := jose.VerifyIDToken(sess.IDToken, posting, jose.IDCheck{Audience: exampleClient, Issuer: e.signer})
+		claims, _, err := jose.VerifyIDToken(sess.IDToken, posting, jose.IDCheck{Audience: exampleClient, Origin: e.dapp, Issuer: e.signer})
 		if err != nil || claims.Subject != "alice" {
 			t.Fatalf("id_token: %+v %v", claims, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,11 +153,12 @@ func TestIDTokenVerifiesAgainstChain(t *testing.T) {
 		}
 		onChain = append(onChain, k)
 	}
-	c, who, err := jose.VerifyIDToken(tr.IDToken, onChain, jose.IDCheck{Audience: "dapp-x", Nonce: "n-0815", Issuer: e.base})
+	c, who, err := jose.VerifyIDToken(tr.IDToken, onChain, jose.IDCheck{Audience: "dapp-x", Origin: dappOrigin, Nonce: "n-0815", Issuer: e.base})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Subject != "alice" || c.KeyRole != "posting" || c.PublicKey != who.Format(e.net.Chain().Prefix) {
+	if c.Subject != "alice" || c.KeyRole != "posting" || c.PublicKey != who.Format(e.net.Chain().Prefix) ||
+		c.Origin != dappOrigin || c.RedirectURI != dappRedirect {
 		t.Fatalf("claims %+v", c)
 	}
 	if _, _, err := jose.VerifyIDToken(tr.IDToken, onChain, jose.IDCheck{Audience: "other-dapp"}); err == nil {
@@ -168,5 +170,45 @@ func TestIDTokenVerifiesAgainstChain(t *testing.T) {
 		"redirect_uri", "https://y.example/cb", "code_verifier", verifier, "client_id", "dapp-y"), map[string]string{"Content-Type": form})
 	if !strings.Contains(b, "access_token") || strings.Contains(b, "id_token") {
 		t.Fatalf("token without login: %s", b)
+	}
+}
+
+// TestIDTokenBoundToOrigin: a site approved for login that uses another
+// dapp's client_id (one this user never used) with a nonce from its own
+// session at that dapp gets a proof that names its own origin, so the
+// dapp's backend, checking its origin as the README says, refuses it. Once
+// the client_id is bound to the real dapp, another origin is refused at
+// the authorization request, before anyone is asked.
+func TestIDTokenBoundToOrigin(t *testing.T) {
+	e := newDappEnv(t)
+	const evilRedirect, evilOrigin = "https://evil.example/cb", "https://evil.example"
+	verifier := oauth2.GenerateVerifier()
+	wait := e.authorize(e.authURL("peakd-like", evilRedirect, "login", "s", oauth2.S256ChallengeFromVerifier(verifier)) + "&nonce=victims-nonce")
+	if err := e.admin.Approve(e.pending(1)[0].ID, nil, "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	res := wait()
+	tk := e.exchange("peakd-like", evilRedirect, res.location.Query().Get("code"), verifier)
+	claims, err := jose.ParseIDTokenUnverified(tk.IDToken)
+	if err != nil || claims.Origin != evilOrigin {
+		t.Fatalf("the proof names %+v (%v)", claims, err)
+	}
+	accts, err := e.nc.Accounts(t.Context(), []string{"alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := keys.ParsePublicKey(accts[0].Posting.KeyAuths[0].Name, e.net.Chain().Prefix)
+	_, _, err = jose.VerifyIDToken(tk.IDToken, []keys.PublicKey{k}, jose.IDCheck{Audience: "peakd-like", Origin: dappOrigin, Nonce: "victims-nonce"})
+	if !errors.Is(err, jose.ErrWrongOrigin) {
+		t.Fatalf("the real dapp's backend accepted another site's proof: %v", err)
+	}
+	// The client_id is now bound: the real dapp's origin is refused at
+	// once with a page, nothing asked.
+	res = e.authorize(e.authURL("peakd-like", dappRedirect, "login", "s", oauth2.S256ChallengeFromVerifier(verifier)))()
+	if res.location != nil || res.status != http.StatusBadRequest || !strings.Contains(res.body, "bound to") {
+		t.Fatalf("a second origin for a bound client_id: %d %v %s", res.status, res.location, res.body)
+	}
+	if ps, _ := e.admin.Approvals(); len(ps) != 0 {
+		t.Fatalf("prompts: %+v", ps)
 	}
 }

@@ -34,6 +34,7 @@ func (s *Server) attachIDToken(ctx context.Context, clientID string, resp *authz
 	role, pub := key.Role, key.PublicKey
 	now := s.cfg.Now()
 	c := &jose.IDClaims{Nonce: resp.Nonce, Chain: s.chain.Name, KeyRole: role, PublicKey: pub.Format(s.chain.Prefix),
+		Origin: resp.Origin, RedirectURI: resp.RedirectURI,
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: s.IssuerURL(), Subject: resp.Username,
 			Audience: jwt.ClaimStrings{clientID}, IssuedAt: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(jose.IDTokenLifetime))}}

@@ -201,6 +201,7 @@ function checkIDToken(token, pending) {
   }
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (parts.length !== 3 || header.alg !== 'ES256K') throw bad(`uses alg ${header.alg}, not ES256K`);
+  if (claims.origin !== window.location.origin) throw bad(`was issued to ${claims.origin}, not this site`);
   if (!aud.includes(pending.clientId)) throw bad(`is for ${claims.aud}, not this dapp`);
   if (claims.nonce !== pending.nonce) throw bad('does not carry the nonce of this login');
   if (claims.iss !== pending.signer) throw bad(`comes from issuer ${claims.iss}`);

@@ -46,6 +46,13 @@ type IDClaims struct {
 	KeyRole string `json:"key_role"`
 	// PublicKey is the signing key in the chain's text form (STM…, PPY…).
 	PublicKey string `json:"public_key"`
+	// Origin is the site the user approved the sign-in for (the origin of
+	// the redirect URI, "https://dapp.example"), and RedirectURI the URI
+	// itself. A client_id is a name any page may pick, so a backend must
+	// check Origin against its own, or a proof issued to another site
+	// would sign its user in.
+	Origin      string `json:"origin"`
+	RedirectURI string `json:"redirect_uri,omitempty"`
 	// Registered claims: iss (the issuer URL), sub (the account), aud (the
 	// client_id), iat, exp.
 	jwt.RegisteredClaims
@@ -55,6 +62,8 @@ type IDClaims struct {
 var (
 	// ErrNoMatchingKey: the signature verifies with none of the keys given.
 	ErrNoMatchingKey = errors.New("id_token is not signed by any of the account's keys")
+	// ErrWrongOrigin: the token is a sign-in proof for another site.
+	ErrWrongOrigin = errors.New("id_token is for another site")
 )
 
 // SignIDToken signs c with sign (a key that stays in the vault) and the
@@ -92,6 +101,9 @@ type IDCheck struct {
 	// Audience is the client_id the token must be for; empty skips the
 	// check (only for showing a token, never for signing someone in).
 	Audience string
+	// Origin is the verifier's own origin, which the token's origin claim
+	// must equal; empty skips the check (only for showing a token).
+	Origin string
 	// Nonce, if not empty, must equal the token's nonce.
 	Nonce string
 	// Issuer, if not empty, must equal the token's iss.
@@ -103,7 +115,7 @@ type IDCheck struct {
 // VerifyIDToken checks an id_token against the account's public keys (from
 // the chain, or given by the user): ES256K only, a signature by one of
 // candidates, exp in the future, iat not in the future and at most ten
-// minutes before exp, and the audience, nonce and issuer asked for. It
+// minutes before exp, and the audience, origin, nonce and issuer asked for. It
 // returns the claims and the key that signed.
 func VerifyIDToken(token string, candidates []keys.PublicKey, want IDCheck) (*IDClaims, keys.PublicKey, error) {
 	if len(token) > MaxTokenLen {
@@ -147,6 +159,9 @@ func VerifyIDToken(token string, candidates []keys.PublicKey, want IDCheck) (*ID
 	}
 	if want.Nonce != "" && c.Nonce != want.Nonce {
 		return nil, signer, errors.New("id_token: nonce does not match")
+	}
+	if want.Origin != "" && c.Origin != want.Origin {
+		return nil, signer, fmt.Errorf("%w: it was issued to %.80q, not %.80q", ErrWrongOrigin, c.Origin, want.Origin)
 	}
 	// Tell which key signed, for the caller's report.
 	for _, k := range candidates {
