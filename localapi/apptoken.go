@@ -71,7 +71,7 @@ func (s *Server) serveAppToken(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, http.StatusBadRequest, authz.CodeInvalidRequest, err.Error())
 		return
 	}
-	if !s.allowClient(w, "apptoken", true, func() string { return p["key"] }) {
+	if !s.allowClient(w, r, "apptoken", true, func() string { return p["key"] }) {
 		return
 	}
 	if p["key"] == "" || p["secret"] == "" {

@@ -97,7 +97,7 @@ func (s *Server) entry(w http.ResponseWriter, r *http.Request, endpoint string, 
 		s.writeAPIError(w, e)
 		return nil, false
 	}
-	if !s.allowClient(w, endpoint, true, func() string { return t.ClientID }) {
+	if !s.allowClient(w, r, endpoint, true, func() string { return t.ClientID }) {
 		return nil, false
 	}
 	return t, true

@@ -312,9 +312,6 @@ func (s *Server) serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 // grant) and the answer is {"success": true}, also for a token already
 // gone, as RFC 7009 does.
 func (s *Server) serveAPIRevoke(w http.ResponseWriter, r *http.Request) {
-	if !s.allowClient(w, "api-revoke", false, nil) {
-		return
-	}
 	body, ok := s.readBody(w, r)
 	if !ok {
 		return
@@ -328,6 +325,15 @@ func (s *Server) serveAPIRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	q := &authz.TokenQuery{Token: req.Token, Origin: r.Header.Get("Origin")}
 	tok, carrier, e := presentedToken(r)
+	limitKey := callerKey(r, "")
+	if q.Token != "" {
+		limitKey = tokenKey(q.Token)
+	} else if e == nil {
+		limitKey = tokenKey(tok)
+	}
+	if !s.allowKey(w, "api-revoke", limitKey) {
+		return
+	}
 	switch {
 	case e == nil && carrier != "header":
 		s.writeAPIError(w, errQueryCarrier)

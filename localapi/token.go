@@ -1,6 +1,8 @@
 package localapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,7 +19,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tr, err := authz.ParseTokenRequest(r.Header.Get("Content-Type"), body, r.Header.Get("Authorization"))
-	if !s.allowClient(w, "token", tr != nil, func() string { return tr.Client.ID }) {
+	if !s.allowClient(w, r, "token", tr != nil, func() string { return tr.Client.ID }) {
 		return
 	}
 	if err != nil {
@@ -48,7 +50,12 @@ func (s *Server) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := authz.ParseTokenQuery(r.Header.Get("Content-Type"), body, r.Header.Get("Authorization"))
-	if !s.allowClient(w, "revoke", q != nil, func() string { return q.Client.ID }) {
+	switch {
+	case q != nil && q.Client.ID == "" && q.Token != "":
+		if !s.allowKey(w, "revoke", tokenKey(q.Token)) {
+			return
+		}
+	case !s.allowClient(w, r, "revoke", q != nil, func() string { return q.Client.ID }):
 		return
 	}
 	if err != nil {
@@ -75,7 +82,7 @@ func (s *Server) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := authz.ParseTokenQuery(r.Header.Get("Content-Type"), body, r.Header.Get("Authorization"))
-	if !s.allowClient(w, "introspect", q != nil, func() string { return q.Client.ID }) {
+	if !s.allowClient(w, r, "introspect", q != nil, func() string { return q.Client.ID }) {
 		return
 	}
 	if err != nil {
@@ -136,11 +143,39 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 
 // allowClient applies the per-client rate limit of an endpoint; the key is
 // the client_id when the request parsed far enough to have one.
-func (s *Server) allowClient(w http.ResponseWriter, endpoint string, parsed bool, id func() string) bool {
-	key := "-"
-	if parsed && id() != "" {
+func (s *Server) allowClient(w http.ResponseWriter, r *http.Request, endpoint string, parsed bool, id func() string) bool {
+	key := ""
+	if parsed {
 		key = id()
 	}
+	return s.allowKey(w, endpoint, callerKey(r, key))
+}
+
+// callerKey is the rate-limit bucket of a request: the client it names,
+// else the page's origin, else "native" (a program on this computer). A
+// caller that names no client thus shares a bucket only with callers like
+// it, never with every dapp.
+func callerKey(r *http.Request, clientID string) string {
+	switch o := r.Header.Get("Origin"); {
+	case clientID != "":
+		return "client:" + clientID
+	case o != "":
+		return "origin:" + o
+	}
+	return "native"
+}
+
+// tokenKey is the rate-limit bucket of a request about one token (a
+// revocation that names no client): only whoever holds the token can
+// drain it, so a flood of revocations cannot keep another dapp from
+// revoking its own.
+func tokenKey(token string) string {
+	d := sha256.Sum256([]byte(token))
+	return "token:" + hex.EncodeToString(d[:8])
+}
+
+// allowKey applies endpoint's rate limit to the bucket key.
+func (s *Server) allowKey(w http.ResponseWriter, endpoint, key string) bool {
 	ok, wait := s.endpoint.Allow(endpoint + "|" + key)
 	if !ok {
 		s.tooMany(w, wait, false)

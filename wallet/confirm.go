@@ -155,11 +155,7 @@ func (w *Wallet) confirm(ctx context.Context, req *Request, g *authz.Grant, name
 			origin = list[0]
 		}
 	}
-	key := origin
-	if key == "" {
-		key = "client:" + req.ClientID
-	}
-	if ok, _ := w.prompts.Allow(key); !ok {
+	if !w.allowPrompt(origin, req.ClientID) {
 		return ErrBusy
 	}
 	now := w.cfg.Now()

@@ -20,14 +20,11 @@ import (
 func (w *Wallet) AskGrant(ctx context.Context, ar *approval.Request) (approval.Decision, error) {
 	ar.Kind, ar.Chain = approval.KindAuthorize, w.cfg.Chain.Name
 	ar.Descriptions = authz.Scopes(ar.RequestedScopes).Describe(w.cat)
-	if ok, _ := w.prompts.Allow(ar.Origin); !ok {
+	if !w.allowPrompt(ar.Origin, ar.ClientID) {
 		return approval.Decision{}, ErrBusy
 	}
-	if !w.untilUnlocked(ctx) {
-		if ctx.Err() != nil {
-			return approval.Decision{}, ctx.Err()
-		}
-		return approval.Decision{}, ErrLocked
+	if err := w.untilUnlocked(ctx); err != nil {
+		return approval.Decision{}, err
 	}
 	now := w.cfg.Now()
 	ar.CreatedAt, ar.ExpiresAt = now, now.Add(w.cfg.ApprovalTimeout)

@@ -52,8 +52,8 @@ func (w *Wallet) Login(ctx context.Context, account string, scopes authz.Scopes)
 	if !scopes.Has(authz.ScopeLogin) {
 		return nil, &ScopeError{Operation: authz.ScopeLogin, Reason: "the grant does not include login"}
 	}
-	if !w.untilUnlocked(ctx) {
-		return nil, ErrLocked
+	if err := w.untilUnlocked(ctx); err != nil {
+		return nil, err
 	}
 	role := LoginRole(w.cfg.Chain.Family)
 	pub, err := w.cfg.Signer.PublicKey(w.cfg.Chain.Name, account, role)
@@ -98,8 +98,8 @@ func (w *Wallet) decodeMemo(ctx context.Context, grant *authz.Token, text string
 	if err != nil {
 		return "", fmt.Errorf("%w: not an encrypted memo: %w", ErrInvalidRequest, err)
 	}
-	if !w.untilUnlocked(ctx) {
-		return "", ErrLocked
+	if err := w.untilUnlocked(ctx); err != nil {
+		return "", err
 	}
 	secret, role, err := w.cfg.Signer.MemoSecret(c.Name, grant.Account, m.From, m.To)
 	defer secret.Clear()
@@ -133,8 +133,8 @@ type SealedMemo struct {
 // to, for a transfer the wallet will then be asked to sign. Errors:
 // ErrLocked, ErrMissingKey (no memo key for the account).
 func (w *Wallet) SealMemo(ctx context.Context, account string, to keys.PublicKey, text string) (*SealedMemo, error) {
-	if !w.untilUnlocked(ctx) {
-		return nil, ErrLocked
+	if err := w.untilUnlocked(ctx); err != nil {
+		return nil, err
 	}
 	c := w.cfg.Chain
 	from, err := w.cfg.Signer.PublicKey(c.Name, account, "memo")

@@ -341,23 +341,29 @@ func (w *Wallet) waitUnlocked(ctx context.Context, req *Request, names []string)
 	w.log.Info("request waiting for the vault to be unlocked", "door", req.Door, "client", req.ClientID)
 	wctx, stop := w.watchGrant(ctx, req.Grant)
 	defer stop()
-	if !w.untilUnlocked(wctx) {
-		switch {
-		case context.Cause(wctx) == ErrRevoked:
+	if err := w.untilUnlocked(wctx); err != nil {
+		if context.Cause(wctx) == ErrRevoked {
 			return ErrRevoked
-		case ctx.Err() != nil:
-			return ctx.Err()
 		}
-		return ErrLocked
+		return err
 	}
 	return w.recheck(req, names)
 }
 
-// untilUnlocked polls the vault until it is unlocked (true), UnlockWait
-// passes or ctx ends (false).
-func (w *Wallet) untilUnlocked(ctx context.Context) bool {
+// untilUnlocked polls the vault until it is unlocked (nil): ErrLocked if
+// UnlockWait passes first, ErrBusy if MaxUnlockWaiters requests already
+// wait (each holds a connection and, once unlocked, a prompt: callers that
+// pick a new origin or client_id for every request must not pile up), or
+// ctx's error.
+func (w *Wallet) untilUnlocked(ctx context.Context) error {
 	if !w.cfg.Vault.Locked() {
-		return true
+		return nil
+	}
+	select {
+	case w.unlockWaiters <- struct{}{}:
+		defer func() { <-w.unlockWaiters }()
+	default:
+		return ErrBusy
 	}
 	deadline := time.NewTimer(w.cfg.UnlockWait)
 	defer deadline.Stop()
@@ -366,12 +372,15 @@ func (w *Wallet) untilUnlocked(ctx context.Context) bool {
 	for {
 		select {
 		case <-ctx.Done():
-			return false
+			return ctx.Err()
 		case <-deadline.C:
-			return !w.cfg.Vault.Locked()
+			if !w.cfg.Vault.Locked() {
+				return nil
+			}
+			return ErrLocked
 		case <-tick.C:
 			if !w.cfg.Vault.Locked() {
-				return true
+				return nil
 			}
 		}
 	}

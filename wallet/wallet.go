@@ -117,7 +117,15 @@ type Config struct {
 	// prompts.
 	PromptsPerMinute, PromptBurst   int
 	MaxPending, MaxPendingPerOrigin int
+	// MaxUnlockWaiters bounds the requests waiting for a locked vault
+	// (default 16); more get ErrBusy at once.
+	MaxUnlockWaiters int
 }
+
+// globalPromptFactor: all origins and clients together may prompt this many
+// times as often as one, so that varying the origin or the client_id
+// buys a caller only that much.
+const globalPromptFactor = 10
 
 // Wallet is the policy core. Create it with New. Safe for concurrent use.
 type Wallet struct {
@@ -125,7 +133,10 @@ type Wallet struct {
 	cat     authz.Catalog
 	log     *slog.Logger
 	queue   *approval.Queue
-	prompts *ratelimit.Limiter
+	prompts *ratelimit.Limiter // per origin and per client_id
+	// allPrompts bounds prompts across every origin and client.
+	allPrompts    *ratelimit.Limiter
+	unlockWaiters chan struct{}
 
 	accountIDs sync.Map // Graphene: account name → "1.2.N"
 }
@@ -158,10 +169,30 @@ func New(cfg Config) (*Wallet, error) {
 	defInt(&cfg.PromptBurst, 3)
 	defInt(&cfg.MaxPending, 16)
 	defInt(&cfg.MaxPendingPerOrigin, 3)
+	defInt(&cfg.MaxUnlockWaiters, 16)
 	w := &Wallet{cfg: cfg, cat: Catalog(cfg.Chain.Family), log: cfg.Logger,
-		prompts: ratelimit.New(cfg.PromptsPerMinute, cfg.PromptBurst, cfg.Now)}
+		prompts:       ratelimit.New(cfg.PromptsPerMinute, cfg.PromptBurst, cfg.Now),
+		allPrompts:    ratelimit.New(globalPromptFactor*cfg.PromptsPerMinute, globalPromptFactor*cfg.PromptBurst, cfg.Now),
+		unlockWaiters: make(chan struct{}, cfg.MaxUnlockWaiters)}
 	w.queue = approval.NewQueue(cfg.MaxPending, cfg.MaxPendingPerOrigin, w.check)
 	return w, nil
+}
+
+// allowPrompt takes a prompt from the origin's, the client's and the
+// global budget: each is chosen by the caller but the last, so all three
+// must agree.
+func (w *Wallet) allowPrompt(origin, clientID string) bool {
+	ok := true
+	if origin != "" {
+		ok, _ = w.prompts.Allow("origin:" + origin)
+	}
+	if ok && clientID != "" {
+		ok, _ = w.prompts.Allow("client:" + clientID)
+	}
+	if ok {
+		ok, _ = w.allPrompts.Allow("*")
+	}
+	return ok
 }
 
 // Queue is the approval queue the wallet asks the user through: the

@@ -39,6 +39,8 @@ type Limits struct {
 	// MaxPending and MaxPendingPerOrigin the approval queue.
 	PromptsPerMinute, PromptBurst   int
 	MaxPending, MaxPendingPerOrigin int
+	// MaxUnlockWaiters bounds the requests waiting for a locked vault.
+	MaxUnlockWaiters int
 }
 
 // Options configures Start. DataDir, Store, Vault and Chain are required.
@@ -157,7 +159,7 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 	w, err := wallet.New(wallet.Config{Chain: o.Chain, Grants: iss, Vault: o.Vault, Signer: o.Vault, Node: wnode,
 		Logger: log, Now: o.Now, ApprovalTimeout: o.ApprovalTimeout, ConfirmTimeout: o.ConfirmTimeout, UnlockWait: o.UnlockWait,
 		PromptsPerMinute: o.Limits.PromptsPerMinute, PromptBurst: o.Limits.PromptBurst,
-		MaxPending: o.Limits.MaxPending, MaxPendingPerOrigin: o.Limits.MaxPendingPerOrigin})
+		MaxPending: o.Limits.MaxPending, MaxPendingPerOrigin: o.Limits.MaxPendingPerOrigin, MaxUnlockWaiters: o.Limits.MaxUnlockWaiters})
 	if err != nil {
 		return nil, err
 	}

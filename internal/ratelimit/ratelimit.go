@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// maxBuckets bounds the memory; beyond it, full (idle) buckets are
-// dropped, which loses nothing since a full bucket is the default.
+// maxBuckets bounds the memory, hard: beyond it, full (idle) buckets are
+// dropped, which loses nothing since a full bucket is the default, and if
+// every bucket is in use the one used longest ago goes.
 const maxBuckets = 4096
 
 // Limiter allows perMinute events per key, in bursts of up to burst. Safe
@@ -49,6 +50,9 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		if len(l.buckets) >= maxBuckets {
 			l.pruneLocked(now)
 		}
+		if len(l.buckets) >= maxBuckets {
+			l.evictOldestLocked()
+		}
 		b = &bucket{tokens: l.burst, last: now}
 		l.buckets[key] = b
 	}
@@ -68,4 +72,24 @@ func (l *Limiter) pruneLocked(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// evictOldestLocked drops the bucket used longest ago. It costs a scan, but
+// only when maxBuckets keys are all in use at once.
+func (l *Limiter) evictOldestLocked() {
+	var oldest string
+	var at time.Time
+	for k, b := range l.buckets {
+		if oldest == "" || b.last.Before(at) {
+			oldest, at = k, b.last
+		}
+	}
+	delete(l.buckets, oldest)
+}
+
+// Len is how many buckets the limiter holds (tests, and the bound's proof).
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
 }
