@@ -8,10 +8,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
+	"localsigner/authz"
 	"localsigner/examples/dapp"
 	"localsigner/internal/daemon"
+	"localsigner/internal/procenv"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
 	"localsigner/signer/chain"
@@ -26,11 +30,12 @@ var signalContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runServe(env Env, args []string) error {
-	fs, vf := newVaultFlagSet(env, "localsigner serve", "--headless [--devnet] [--chain hive|peerplays] [--node URL]... [--listen ADDR] [--data-dir DIR] [--passphrase-file FILE] [--locked]")
+	fs, vf := newVaultFlagSet(env, "localsigner serve", "--headless [--devnet] [--chain hive|peerplays] [--node URL]... [--listen ADDR] [--data-dir DIR] [--passphrase-file FILE] [--locked] [--auto-lock 15m]")
 	headless := fs.Bool("headless", false, "run the dapp server without the desktop app")
 	useDevnet := fs.Bool("devnet", false, "run the embedded devnet in-process and grant for it instead of Hive")
 	listen := fs.String("listen", localapi.DefaultListen, "loopback address of the dapp server (127.0.0.1:PORT)")
 	locked := fs.Bool("locked", false, "start locked without asking for the passphrase; unlock later with 'localsigner unlock'")
+	autoLock := fs.Duration("auto-lock", defaultAutoLock, "lock the vault after this long without a request that used it (0: never), as the desktop app does")
 	chainFlag := fs.String("chain", "hive", "hive or peerplays: the chain to grant and sign for (with --devnet, the devnet's dialect)")
 	var nodes stringList
 	fs.Var(&nodes, "node", "node URL (ws://, wss://, http://, https://) for the dapp API; repeatable or comma-separated, tried in order")
@@ -89,11 +94,19 @@ func runServe(env Env, args []string) error {
 	}
 	ctx, stop := signalContext()
 	defer stop()
+	if *autoLock < 0 {
+		return fmt.Errorf("%w: --auto-lock must be 0 (never) or a duration", errUsage)
+	}
+	idle := newIdleLock(*autoLock)
 	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodeURLs,
-		Listen: *listen, Logger: log})
+		Listen: *listen, Logger: log, OnEvent: idle.touch})
 	if err != nil {
 		return err
 	}
+	go idle.run(ctx, v.Locked, func() {
+		log.Info("locking the vault: unused for the --auto-lock time", "after", autoLock.String())
+		d.Server.Lock()
+	})
 	state := "unlocked"
 	if v.Locked() {
 		state = "locked (unlock with 'localsigner unlock')"
@@ -112,6 +125,47 @@ func runServe(env Env, args []string) error {
 	v.Lock()
 	log.Info("Localsigner stopped")
 	return err
+}
+
+// defaultAutoLock is the desktop app's default (app.DefaultAutoLockMinutes):
+// a server left running unlocked is a signer anyone with a token can use.
+const defaultAutoLock = 15 * time.Minute
+
+// idleLock locks the vault once no audited event (a request that used a
+// grant, an unlock) happened for after; zero never locks.
+type idleLock struct {
+	after time.Duration
+	last  atomic.Int64 // unix nanoseconds of the last event
+}
+
+func newIdleLock(after time.Duration) *idleLock {
+	l := &idleLock{after: after}
+	l.last.Store(time.Now().UnixNano())
+	return l
+}
+
+// touch is the daemon's OnEvent hook.
+func (l *idleLock) touch(authz.Event) { l.last.Store(time.Now().UnixNano()) }
+
+// run checks a few times per after until ctx ends, and calls lock when the
+// vault is unlocked and idle for after.
+func (l *idleLock) run(ctx context.Context, locked func() bool, lock func()) {
+	if l.after <= 0 {
+		return
+	}
+	tick := time.NewTicker(min(max(l.after/4, 50*time.Millisecond), 30*time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if !locked() && time.Since(time.Unix(0, l.last.Load())) >= l.after {
+				lock()
+				l.last.Store(time.Now().UnixNano())
+			}
+		}
+	}
 }
 
 // serveUnlock unlocks the vault with a passphrase given the ways every
@@ -133,6 +187,11 @@ func serveUnlock(env Env, vf *vaultFlags, v interface{ Unlock([]byte) error }) e
 		return v.Unlock(p)
 	}
 	p, err := passphrase(vf.passFile, envPassphrase, "vault passphrase", false)
+	// A server lives long: the passphrase must not stay readable in
+	// /proc/PID/environ by every program of the user meanwhile.
+	if _, serr := procenv.Scrub(envPassphrase); serr != nil {
+		fmt.Fprintf(env.Stderr, "localsigner: warning: $%s could not be cleared from the process environment: %v\n", envPassphrase, serr)
+	}
 	if err != nil {
 		return err
 	}

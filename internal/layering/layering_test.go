@@ -86,6 +86,8 @@ var pure = []struct {
 		"the passphrase rule is shared by the GUI and the command line, so it needs neither"},
 	{"localsigner/approval", nil,
 		"an approval request is what a person decides on, and nothing else"},
+	{"localsigner/internal/procenv", nil,
+		"clearing the process environment needs the operating system alone"},
 	{"localsigner/signer/tx", []string{"localsigner/signer/chain", "localsigner/signer/keys"},
 		"transactions are pure data: never private keys, the network or a UI, so the signer, the CLI and the app can all use them"},
 	{"localsigner/signer/memo", []string{"github.com/mr-tron/base58", "localsigner/signer/keys"},
