@@ -1,6 +1,7 @@
 package app
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -57,7 +58,7 @@ func testHooks(c *clock) hooks {
 // unlocked unless init is false.
 func newVault(t *testing.T, init bool) (*signer.Vault, string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data") // created private, as a data directory must be
 	v, err := signer.OpenVault(dir, cheapKDF)
 	if err != nil {
 		t.Fatal(err)

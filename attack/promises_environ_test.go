@@ -3,6 +3,7 @@ package attack
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
@@ -32,7 +33,7 @@ func TestPromisePassphraseNotInEnviron(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data")
 	const pass = "environ passphrase: harbor juniper sextant"
 	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
 	if err != nil {

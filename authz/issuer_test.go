@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"errors"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{})
+	db, err := store.Open(filepath.Join(t.TempDir(), "data"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

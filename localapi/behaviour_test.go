@@ -3,6 +3,7 @@ package localapi_test
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -264,6 +265,38 @@ func TestListenRefusesTakenPortAndRemoteAddresses(t *testing.T) {
 		}
 		if addr == "127.0.0.1:"+itoa(e.port) && (!errors.Is(err, localapi.ErrPortInUse) || !strings.Contains(err.Error(), itoa(e.port))) {
 			t.Fatalf("taken port: %v", err)
+		}
+	}
+}
+
+// TestListenRefusesPortTakenOnOneFamily: a program holding [::1]:PORT (or
+// 127.0.0.1:PORT) alone would receive what clients send to localhost:PORT
+// over that family, so Localsigner refuses to start on PORT at all.
+func TestListenRefusesPortTakenOnOneFamily(t *testing.T) {
+	e := newEnv(t)
+	for _, family := range []string{"[::1]", "127.0.0.1"} {
+		squatter, err := net.Listen("tcp", family+":0")
+		if err != nil {
+			t.Logf("%s not available here: %v", family, err)
+			continue
+		}
+		port := itoa(squatter.Addr().(*net.TCPAddr).Port)
+		s, err := localapi.New(localapi.Config{Listen: "127.0.0.1:" + port, Wallet: e.Wallet, Issuer: e.Daemon.Issuer, Vault: e.vault})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Listen(); !errors.Is(err, localapi.ErrPortInUse) || !strings.Contains(err.Error(), family+":"+port) {
+			t.Errorf("port %s taken on %s: %v", port, family, err)
+		}
+		squatter.Close()
+		// Nothing was left bound: the port is free again on both.
+		for _, f := range []string{"127.0.0.1", "[::1]"} {
+			ln, err := net.Listen("tcp", f+":"+port)
+			if err != nil {
+				t.Errorf("%s:%s still held after the refusal: %v", f, port, err)
+				continue
+			}
+			ln.Close()
 		}
 	}
 }

@@ -179,19 +179,17 @@ func (s *Server) Listen() error {
 	default:
 		return fmt.Errorf("listen address %q: only loopback (127.0.0.1, [::1], localhost) is allowed", s.cfg.Listen)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(primary, portStr))
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%w: %s is taken (is Localsigner or another program already using it?); choose another with --listen 127.0.0.1:PORT", ErrPortInUse, net.JoinHostPort(primary, portStr))
+	var lns []net.Listener
+	for attempt := 0; ; attempt++ {
+		lns, port, err = s.listenBoth(primary, secondary, portStr)
+		// A free port picked at random may be taken on the other family
+		// by chance: pick another. A port the user chose is an error.
+		if err == nil || portStr != "0" || !errors.Is(err, ErrPortInUse) || attempt == 4 {
+			break
 		}
-		return fmt.Errorf("listen on %s: %w", net.JoinHostPort(primary, portStr), err)
 	}
-	port = ln.Addr().(*net.TCPAddr).Port
-	lns := []net.Listener{ln}
-	if ln2, err := net.Listen("tcp", net.JoinHostPort(secondary, strconv.Itoa(port))); err == nil {
-		lns = append(lns, ln2)
-	} else {
-		s.log.Info("not listening on the other loopback address", "addr", net.JoinHostPort(secondary, strconv.Itoa(port)), "err", err)
+	if err != nil {
+		return err
 	}
 	p := strconv.Itoa(port)
 	s.mu.Lock()
@@ -200,6 +198,36 @@ func (s *Server) Listen() error {
 	s.issuer = "http://127.0.0.1:" + p
 	s.mu.Unlock()
 	return nil
+}
+
+// listenBoth binds the port on the primary loopback address and then on the
+// other one. Another program holding the port on either is ErrPortInUse:
+// listening on one only would hand it what clients send to localhost:PORT
+// over the other. A system without the other family (no IPv6) is fine.
+func (s *Server) listenBoth(primary, secondary, portStr string) ([]net.Listener, int, error) {
+	taken := func(addr string) error {
+		return fmt.Errorf("%w: %s is taken (is Localsigner or another program already using it?); choose another with --listen 127.0.0.1:PORT", ErrPortInUse, addr)
+	}
+	addr := net.JoinHostPort(primary, portStr)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, 0, taken(addr)
+		}
+		return nil, 0, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	addr2 := net.JoinHostPort(secondary, strconv.Itoa(port))
+	ln2, err := net.Listen("tcp", addr2)
+	switch {
+	case err == nil:
+		return []net.Listener{ln, ln2}, port, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		ln.Close()
+		return nil, 0, taken(addr2)
+	}
+	s.log.Info("not listening on the other loopback address (not available on this system)", "addr", addr2, "err", err)
+	return []net.Listener{ln}, port, nil
 }
 
 // Port returns the bound port (after Listen).

@@ -3,13 +3,14 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"localsigner/store"
 )
 
 func TestInstanceKeyCreatedOnceAndKept(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data")
 	db, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestInstanceKeyCreatedOnceAndKept(t *testing.T) {
 		t.Fatalf("after reopening: %x %v", k3, err)
 	}
 	boom := errors.New("no randomness")
-	other, _ := store.Open(t.TempDir(), store.Options{})
+	other, _ := store.Open(filepath.Join(t.TempDir(), "data"), store.Options{})
 	defer other.Close()
 	if _, err := other.InstanceKey(func() ([]byte, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("generator failure: %v", err)

@@ -29,6 +29,7 @@ import (
 	bolterr "go.etcd.io/bbolt/errors"
 
 	"localsigner/authz"
+	"localsigner/internal/datadir"
 )
 
 // FileName is the database file's name in the data directory.
@@ -71,8 +72,8 @@ var _ authz.Store = (*DB)(nil)
 // Open opens or creates the database in dataDir, creating the directory
 // with mode 0700 and the file with 0600.
 func Open(dataDir string, opts Options) (*DB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+	if err := datadir.Prepare(dataDir); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dataDir, FileName)
 	timeout := opts.LockTimeout

@@ -42,7 +42,8 @@ func TestOpenLocksAndRestricts(t *testing.T) {
 }
 
 func TestRefusesOtherSchema(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "data")
+	os.Mkdir(dir, 0o700)
 	b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func TestRefusesOtherSchema(t *testing.T) {
 }
 
 func TestTokensGrantsAudit(t *testing.T) {
-	db, err := Open(t.TempDir(), Options{})
+	db, err := Open(filepath.Join(t.TempDir(), "data"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

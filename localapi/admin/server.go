@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"localsigner/approval"
+	"localsigner/internal/datadir"
 
 	"localsigner/authz"
 )
@@ -33,8 +34,8 @@ func SocketPath(dataDir string) string { return filepath.Join(dataDir, SocketNam
 // it. Anything at that path that is not a socket is left alone and is an
 // error.
 func Listen(dataDir string) (net.Listener, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+	if err := datadir.Prepare(dataDir); err != nil {
+		return nil, err
 	}
 	path := SocketPath(dataDir)
 	if fi, err := os.Lstat(path); err == nil {
@@ -80,6 +81,10 @@ func Serve(ctx context.Context, ln net.Listener, b Backend, log *slog.Logger) er
 		go func() {
 			defer wg.Done()
 			defer conn.Close()
+			if err := peerAllowed(conn); err != nil {
+				log.Warn("admin connection refused", "err", err)
+				return
+			}
 			handle(conn, b, log)
 		}()
 	}
