@@ -421,3 +421,66 @@ func TestPeerIDHostileNodeAccountLookup(t *testing.T) {
 		t.Fatalf("%d transactions on chain", n)
 	}
 }
+
+// TestPeerIDHostileNodeFee: a node that inflates the fee it quotes cannot
+// make a remembered transfer pay it silently: above the chain's MaxFee
+// nothing is signed (400, no prompt); above FeeToAsk the transfer asks
+// again, whatever was remembered, and says why.
+func TestPeerIDHostileNodeFee(t *testing.T) {
+	e := newPeerIDEnv(t, "transfer")
+	row := e.login()
+	// A transfer to bob, remembered for an hour.
+	done := async(t, func() int {
+		st, _, _ := e.operations(row.Token, "["+pidTransfer(aliceID, bobID, 100, "")+"]")
+		return st
+	})
+	p := e.confirmation()
+	if err := e.admin.ApproveTransaction(p.ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if st := done(); st != http.StatusOK {
+		t.Fatalf("first transfer: %d", st)
+	}
+	if st, _, raw := e.operations(row.Token, "["+pidTransfer(aliceID, bobID, 100, "")+"]"); st != http.StatusOK {
+		t.Fatalf("remembered transfer: %d %s", st, raw)
+	}
+	fee := func(units int64) {
+		e.fe.SetFaults(func(stage devnet.Stage, method string) devnet.Fault {
+			if stage != devnet.BeforeReply || method != "database.get_required_fees" {
+				return devnet.Fault{}
+			}
+			return devnet.Fault{Lie: func(any) any { return []map[string]any{{"amount": units, "asset_id": "1.3.0"}} }}
+		})
+	}
+	ask, maxFee := e.Chain.FeeBounds()
+
+	fee(maxFee + 1)
+	head := e.net.HeadBlockNum()
+	st, env, raw := e.operations(row.Token, "["+pidTransfer(aliceID, bobID, 100, "")+"]")
+	if st != http.StatusBadRequest || !strings.Contains(string(env.Error), "fee") {
+		t.Fatalf("fee above the bound: %d %s", st, raw)
+	}
+	if ps, _ := e.admin.Approvals(); len(ps) != 0 {
+		t.Fatalf("prompts: %+v", ps)
+	}
+
+	fee(ask + 1)
+	wait := async(t, func() int {
+		st, _, _ := e.operations(row.Token, "["+pidTransfer(aliceID, bobID, 100, "")+"]")
+		return st
+	})
+	p = e.confirmation()
+	if !strings.Contains(p.Transaction.Reason, "fee is unusually high") || len(p.Transaction.Remember) != 0 {
+		t.Fatalf("confirmation of an unusual fee: %+v", p.Transaction)
+	}
+	if err := e.admin.Deny(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if st := wait(); st == http.StatusOK {
+		t.Fatal("the denied transfer was sent")
+	}
+	time.Sleep(120 * time.Millisecond)
+	if n := e.txsSince(head); n != 0 {
+		t.Fatalf("%d transactions on chain", n)
+	}
+}

@@ -91,7 +91,7 @@ func rememberKeys(ops []tx.Operation, facts []tx.Facts) []authz.NoAskKey {
 // allowance (the reservation is returned, to be released if the transaction
 // certainly fails), by the user's "don't ask again" entries (remembered), or
 // confirmed by the user now. Without a grant it always asks.
-func (w *Wallet) authorize(ctx context.Context, req *Request, names []string, roles []tx.Role, facts []tx.Facts) (_ map[string]int64, remembered bool, _ error) {
+func (w *Wallet) authorize(ctx context.Context, req *Request, names []string, roles []tx.Role, facts []tx.Facts, highFee string) (_ map[string]int64, remembered bool, _ error) {
 	var g *authz.Grant
 	if req.Grant != nil && req.Grant.GrantID != "" {
 		var err error
@@ -104,6 +104,11 @@ func (w *Wallet) authorize(ctx context.Context, req *Request, names []string, ro
 	spend, coverable := spending(req.Ops, facts)
 	if g == nil {
 		return nil, false, w.confirm(ctx, req, nil, names, roles, facts, "this request holds no standing permission, so every transaction asks you", nil)
+	}
+	if highFee != "" {
+		// The node quoted it: no allowance or remembered entry pays an
+		// unusual fee without the user seeing it.
+		return nil, false, w.confirm(ctx, req, g, names, roles, facts, "the fee is unusually high ("+highFee+")", nil)
 	}
 	reason := "the transaction needs the active key"
 	rememberable := true

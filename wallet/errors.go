@@ -47,6 +47,10 @@ var (
 	// ErrOwnerKey: the request would need the owner key, which is never
 	// used for a site or app.
 	ErrOwnerKey = errors.New("the owner key is never used for a site or app")
+	// ErrFeeTooHigh: an operation's fee (a node's quote, or the dapp's)
+	// is above the chain's MaxFee, or in an asset of unknown precision.
+	// It wraps ErrInvalidOperations.
+	ErrFeeTooHigh = fmt.Errorf("%w: the fee is too high", ErrInvalidOperations)
 )
 
 // ScopeError says which operation a grant does not allow, and why.

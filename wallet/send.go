@@ -144,10 +144,14 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	for i, op := range req.Ops {
 		facts[i] = tx.Describe(c, op)
 	}
+	highFee, err := feeCheck(c, facts)
+	if err != nil {
+		return nil, "", err
+	}
 	how = "posting key, in scope"
 	var reserved map[string]int64
 	day := authz.DayOf(w.cfg.Now())
-	if slices.Contains(roles, tx.Active) || req.Grant == nil {
+	if slices.Contains(roles, tx.Active) || req.Grant == nil || highFee != "" {
 		// Never ask the user (or spend an allowance) for what cannot be
 		// signed; a missing posting key shows at signing, just as early.
 		for _, role := range roles {
@@ -156,7 +160,7 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 			}
 		}
 		var remembered bool
-		reserved, remembered, err = w.authorize(ctx, req, names, roles, facts)
+		reserved, remembered, err = w.authorize(ctx, req, names, roles, facts, highFee)
 		if err != nil {
 			return nil, "", err
 		}
@@ -401,4 +405,27 @@ func OperationNames(ops []tx.Operation) []string {
 		}
 	}
 	return out
+}
+
+// feeCheck bounds the fees of a Graphene transaction by the chain's
+// FeeBounds: a fee above MaxFee is ErrFeeTooHigh (nothing signed); one
+// above FeeToAsk, or in an asset without a bound, is returned as text, and
+// the transaction then always asks.
+func feeCheck(c *chain.Chain, facts []tx.Facts) (high string, err error) {
+	ask, maxFee := c.FeeBounds()
+	for i, f := range facts {
+		if f.Fee == nil || f.Fee.Units == 0 {
+			continue
+		}
+		switch {
+		case !f.Fee.Known:
+			high = f.Fee.String() // another asset: no bound to compare with, so the user decides
+		case f.Fee.Units > maxFee:
+			return "", fmt.Errorf("%w: operation %d: %s, above the most this signer pays (%s)", ErrFeeTooHigh, i, f.Fee,
+				tx.Amount{Symbol: c.CoreSymbol, Units: maxFee, Precision: c.CorePrecision, Known: true})
+		case f.Fee.Units > ask:
+			high = f.Fee.String()
+		}
+	}
+	return high, nil
 }

@@ -102,6 +102,36 @@ type Chain struct {
 	// (PPY, 5 decimals on Peerplays), for display only; empty on Hive.
 	CoreSymbol    string
 	CorePrecision uint8
+	// FeeToAsk and MaxFee bound a Graphene operation's fee, in core units
+	// (zero: DefaultFeeToAsk and DefaultMaxFee whole core tokens). Nodes
+	// quote fees, so without a bound a hostile node would set what a
+	// remembered transfer pays: a fee above FeeToAsk always asks the user,
+	// whatever the grant allows, and one above MaxFee is refused.
+	FeeToAsk, MaxFee int64
+}
+
+// Fee bounds in whole core tokens when a chain sets none: Peerplays's
+// fees are fractions of a PPY, so 5 PPY is worth a question and 1000 PPY
+// is no fee the chain charges.
+const (
+	DefaultFeeToAsk = 5
+	DefaultMaxFee   = 1000
+)
+
+// FeeBounds returns FeeToAsk and MaxFee, or their defaults, in core units.
+func (c *Chain) FeeBounds() (ask, maxFee int64) {
+	unit := int64(1)
+	for range c.CorePrecision {
+		unit *= 10
+	}
+	ask, maxFee = c.FeeToAsk, c.MaxFee
+	if ask <= 0 {
+		ask = DefaultFeeToAsk * unit
+	}
+	if maxFee <= 0 {
+		maxFee = DefaultMaxFee * unit
+	}
+	return ask, maxFee
 }
 
 // ErrUnknownChain is returned by Lookup for a name it does not know.

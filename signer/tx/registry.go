@@ -272,6 +272,9 @@ type Facts struct {
 	// Remember is the key a "don't ask again" entry would store, or nil
 	// when this operation may not be remembered.
 	Remember *RememberKey
+	// Fee is a Graphene operation's fee (nil on Hive, which has none): the
+	// amount a node quotes, which the wallet bounds.
+	Fee *Amount
 }
 
 // DebitsKnown reports whether every debit is in an asset of known symbol
@@ -300,6 +303,9 @@ func Describe(c *chain.Chain, op Operation) Facts {
 		f.Details = detailsOf(spec, ms)
 	}
 	f.Remember = rememberKey(spec, byPath, op)
+	if m, ok := byPath["fee"]; ok && spec.Family == chain.Graphene {
+		f.Fee = &Amount{Symbol: m.symbol, Units: m.units, Precision: m.precision, Known: m.known}
+	}
 	return f
 }
 
