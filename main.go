@@ -188,7 +188,7 @@ func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, di
 // serveExampleDapp serves examples/dapp on its own loopback origin, as a
 // real dapp would be, and tells the console where to open it.
 func serveExampleDapp(ctx context.Context, log *slog.Logger, issuer string) {
-	u, err := dapp.Start(ctx, dapp.DefaultListen, dapp.Options{Signer: issuer})
+	u, err := daemon.StartExampleDapp(ctx, log, issuer)
 	if err != nil {
 		log.Warn("example dapp not served", "err", err)
 		return

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"localsigner/authz"
-	"localsigner/examples/dapp"
 	"localsigner/internal/daemon"
 	"localsigner/internal/procenv"
 	"localsigner/localapi"
@@ -115,7 +114,7 @@ func runServe(env Env, args []string) error {
 		"admin_socket", admin.SocketPath(dir))
 	if *useDevnet && c.Family == chain.Hive {
 		// The example dapp, on its own loopback origin as a real dapp is.
-		if u, err := dapp.Start(ctx, dapp.DefaultListen, dapp.Options{Signer: d.Server.IssuerURL()}); err != nil {
+		if u, err := daemon.StartExampleDapp(ctx, log, d.Server.IssuerURL()); err != nil {
 			log.Warn("example dapp not served", "err", err)
 		} else {
 			log.Info("example dapp: open it in your browser", "url", u)
