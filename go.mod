@@ -16,6 +16,7 @@ require (
 )
 
 require (
+	early.localsigner.invalid/earlylocale v0.0.0
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	github.com/99designs/go-keychain v0.0.0-20191008050251-8e49817e8af4 // indirect
 	github.com/BurntSushi/toml v1.5.0 // indirect
@@ -54,3 +55,5 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+replace early.localsigner.invalid/earlylocale => ./internal/earlylocale

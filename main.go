@@ -7,6 +7,10 @@
 package main
 
 import (
+	// Before anything else: Go initialises packages in import-path order,
+	// and this one's sorts before the GUI toolkit's (see its doc).
+	_ "early.localsigner.invalid/earlylocale"
+
 	"context"
 	"errors"
 	"fmt"

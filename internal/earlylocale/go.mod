@@ -1,0 +1,3 @@
+module early.localsigner.invalid/earlylocale
+
+go 1.26.8
