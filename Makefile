@@ -100,6 +100,8 @@ test: deps-test
 	else echo "$$out"; exit 1; fi
 	@echo "== go test -race"
 	$(XVFB) $(GO) test -race $(TESTFLAGS) $(PKGS)
+	@echo "== go test (internal/earlylocale, a module of its own)"
+	cd internal/earlylocale && $(GO) test $(TESTFLAGS) ./...
 
 ## fuzz: run every Fuzz* target in the repo for FUZZTIME each (go runs one target at a time).
 # Go 1.26 can fail a target with "context deadline exceeded" at the end of a time budget
