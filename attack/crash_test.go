@@ -51,28 +51,8 @@ const crashLoops = 12
 // retried (retrying a rotated token would rightly trip reuse detection).
 func TestCrashLoop(t *testing.T) {
 	t.Parallel()
-	d, err := devnet.New(devnet.Config{BlockInterval: blockInterval})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "crash")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	pass := "first passphrase 123"
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(pass)); err != nil {
-		t.Fatal(err)
-	}
+	d, fe, dir, v := childSetup(t, pass)
 	if _, err := v.AddMasterPassword("devnet", "alice", devnet.DefaultPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -404,6 +384,37 @@ func crashPasswd(t *testing.T, dir, old string, loop, nkeys int, stats *crashSta
 }
 
 // startChild runs the command line in a child process (see TestMain).
+// childSetup prepares what a server run as a child process uses: a devnet
+// in this process behind a front-end the child dials, and a data directory
+// with a vault (cheap KDF) under pass, left unlocked for the caller to
+// fill and lock.
+func childSetup(t *testing.T, pass string) (*devnet.Devnet, *devnet.Frontend, string, *signer.Vault) {
+	t.Helper()
+	d, err := devnet.New(devnet.Config{BlockInterval: blockInterval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	fe, err := d.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A short path: the admin socket's path must stay under ~100 bytes.
+	dir, err := os.MkdirTemp("", "lsc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Init([]byte(pass)); err != nil {
+		t.Fatal(err)
+	}
+	return d, fe, dir, v
+}
+
 func startChild(t *testing.T, args []string, env ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	a, _ := json.Marshal(args)

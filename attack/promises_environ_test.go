@@ -3,16 +3,12 @@ package attack
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
-	"localsigner/internal/testkit"
 	"localsigner/localapi/admin"
-	"localsigner/signer"
-	"localsigner/signer/devnet"
 )
 
 // TestPromisePassphraseNotInEnviron: "localsigner serve" started with
@@ -24,24 +20,8 @@ func TestPromisePassphraseNotInEnviron(t *testing.T) {
 		t.Skip("/proc/PID/environ is Linux's")
 	}
 	t.Parallel()
-	d, err := devnet.New(devnet.Config{BlockInterval: blockInterval})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fe, err := d.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "data")
 	const pass = "environ passphrase: harbor juniper sextant"
-	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Init([]byte(pass)); err != nil {
-		t.Fatal(err)
-	}
+	_, fe, dir, v := childSetup(t, pass)
 	v.Lock()
 	port := freePort(t)
 	cmd, out := startChild(t, []string{"serve", "--headless", "--devnet", "--node", fe.URL(), "--listen", "127.0.0.1:" + port,
