@@ -26,8 +26,14 @@ import (
 // SocketName is the socket's file name in the data directory.
 const SocketName = "admin.sock"
 
-// maxMessage bounds one request or response line.
-const maxMessage = 1 << 20
+// maxMessage bounds one request line, what the server reads from a
+// client; maxReply what the command line reads back from the server it
+// trusts, so that a power user's full audit log or ten thousand grants
+// fit in one answer.
+const (
+	maxMessage = 1 << 20
+	maxReply   = 1 << 30
+)
 
 // Backend is what the channel operates on; *localapi.Server implements it.
 type Backend interface {

@@ -3,12 +3,14 @@ package admin
 import (
 	"context"
 	"errors"
-	"localsigner/approval"
+	"fmt"
 	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"localsigner/approval"
 
 	"localsigner/authz"
 	"localsigner/localapi"
@@ -23,6 +25,7 @@ type fakeBackend struct {
 	failUnlock bool
 	narrowed   string
 	forgot     string
+	grants     int // Grants answers this many, if set
 }
 
 func (f *fakeBackend) Status() localapi.Status {
@@ -42,6 +45,14 @@ func (f *fakeBackend) Decide(id string, d approval.Decision) error {
 	return nil
 }
 func (f *fakeBackend) Grants() ([]authz.GrantInfo, error) {
+	if f.grants > 0 {
+		out := make([]authz.GrantInfo, f.grants)
+		for i := range out {
+			out[i] = authz.GrantInfo{Grant: authz.Grant{ID: fmt.Sprintf("g_%024d", i), ClientID: fmt.Sprintf("client-%d", i),
+				Origin: "https://dapp.example", Account: "alice", Scopes: authz.Scopes{"login", "vote", "comment", "custom_json:follow"}}}
+		}
+		return out, nil
+	}
 	return []authz.GrantInfo{{Grant: authz.Grant{ID: "g1", ClientID: "c"}}}, nil
 }
 func (f *fakeBackend) Clients() ([]authz.Client, error) { return nil, nil }
@@ -183,5 +194,16 @@ func TestListenStaleSocket(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(SocketPath(dir2)); string(b) != "keep me" {
 		t.Fatal("the file was changed")
+	}
+}
+
+// TestLargeReply: a power user's ten thousand grants (several MiB of
+// JSON) come back whole; only requests are held to maxMessage.
+func TestLargeReply(t *testing.T) {
+	dir := shortDir(t)
+	serve(t, dir, &fakeBackend{grants: 10000})
+	gs, err := NewClient(dir).Grants()
+	if err != nil || len(gs) != 10000 || gs[9999].ClientID != "client-9999" {
+		t.Fatalf("%d grants, %v", len(gs), err)
 	}
 }

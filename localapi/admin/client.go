@@ -1,15 +1,15 @@
 package admin
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"localsigner/approval"
 	"net"
 	"syscall"
 	"time"
+
+	"localsigner/approval"
 
 	"localsigner/authz"
 	"localsigner/localapi"
@@ -57,12 +57,8 @@ func (c *Client) call(op string, a any, result any) error {
 	if _, err := conn.Write(append(msg, '\n')); err != nil {
 		return fmt.Errorf("send %s: %w", op, err)
 	}
-	line, err := bufio.NewReader(io.LimitReader(conn, maxMessage)).ReadBytes('\n')
-	if err != nil {
-		return fmt.Errorf("read %s reply: %w", op, err)
-	}
 	var resp response
-	if err := json.Unmarshal(line, &resp); err != nil {
+	if err := json.NewDecoder(io.LimitReader(conn, maxReply)).Decode(&resp); err != nil {
 		return fmt.Errorf("read %s reply: %w", op, err)
 	}
 	if !resp.OK {
