@@ -25,6 +25,7 @@ import (
 	"localsigner/approval"
 	"localsigner/authz"
 	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 	"localsigner/localapi/jose"
 	"localsigner/signer"
 	"localsigner/signer/chain"
@@ -372,12 +373,7 @@ func (x *xapp) window(title string) string {
 
 func (x *xapp) shot(win, name string) {
 	x.t.Helper()
-	path := filepath.Join(x.shots, name+".png")
-	if out, err := exec.Command("import", "-window", win, path).CombinedOutput(); err != nil {
-		x.t.Errorf("screenshot %s: %v\n%s", name, err, out)
-		return
-	}
-	x.t.Logf("screenshot %s", path)
+	testkit.XShot(x.t, win, filepath.Join(x.shots, name+".png"))
 }
 
 func (x *xapp) xdotool(args ...string) string {

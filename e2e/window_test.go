@@ -267,15 +267,9 @@ func xClickApprove(t *testing.T, win string, done func() bool) {
 	t.Fatal("clicking Approve did not decide the request")
 }
 
-// xShot saves a screenshot of an X window ("root" for the whole screen).
-func xShot(t *testing.T, win, path string) {
-	t.Helper()
-	if out, err := exec.Command("import", "-window", win, path).CombinedOutput(); err != nil {
-		t.Errorf("screenshot %s: %v\n%s", path, err, out)
-		return
-	}
-	t.Logf("screenshot %s", path)
-}
+// xShot saves a screenshot of an X window ("root" for the whole screen),
+// failing on a blank one.
+func xShot(t *testing.T, win, path string) { t.Helper(); testkit.XShot(t, win, path) }
 
 // rpc calls a devnet JSON-RPC method and decodes its result into out.
 func rpc(base, method string, params, out any) error {
