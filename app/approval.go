@@ -78,6 +78,9 @@ func (u *UI) syncApprovals() {
 	if u.apps != nil && u.screen == screenMain {
 		u.refreshViews() // a decision may have added a grant
 	}
+	if u.unlock != nil {
+		u.unlock.showWaiting(u.svc.Approvals.Waiting())
+	}
 }
 
 // approvalWindow asks the user about one authorization request.

@@ -70,6 +70,10 @@ type Approvals interface {
 	// Decide answers a request; an approval is checked first, and its
 	// error (the request stays pending) is shown in the window.
 	Decide(id string, d approval.Decision) error
+	// Waiting lists the requests held until the vault is unlocked, and
+	// RefuseWaiting ends them at once (the user will not unlock now).
+	Waiting() []approval.Waiting
+	RefuseWaiting() int
 }
 
 var _ Approvals = (*approval.Queue)(nil)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/approval"
 	"localsigner/assets"
 	"localsigner/signer"
 )
@@ -27,6 +29,11 @@ type unlockView struct {
 	spinner *widget.Activity
 	busy    bool
 	retryAt time.Time // zero unless the vault asked to wait
+
+	// waitList names the requests held until unlock; refuse ends them.
+	waitList *widget.Label
+	refuse   *widget.Button
+	shown    map[string]bool // waiting ids the user was told about
 }
 
 func (u *UI) unlockScreen() fyne.CanvasObject {
@@ -48,8 +55,23 @@ func (u *UI) unlockScreen() fyne.CanvasObject {
 	head.SizeName = theme.SizeNameHeadingText
 	sub := widget.NewLabelWithStyle("Enter the vault passphrase to let dapps ask for signatures again.", fyne.TextAlignCenter, fyne.TextStyle{})
 	sub.Wrapping = fyne.TextWrapWord
-	form := container.NewVBox(v.pass, container.NewHBox(layout.NewSpacer(), v.spinner, v.btn), v.msg)
+	v.waitList = paragraph("")
+	v.waitList.Importance = widget.WarningImportance
+	v.waitList.Hide()
+	v.refuse = widget.NewButton("Not now: refuse them", func() {
+		if u.svc.Approvals != nil {
+			n := u.svc.Approvals.RefuseWaiting()
+			v.msg.SetText(fmt.Sprintf("Refused %d waiting request(s): the sites were told Localsigner is locked.", n))
+		}
+	})
+	v.refuse.Hide()
+	v.shown = map[string]bool{}
+	form := container.NewVBox(v.pass, container.NewHBox(layout.NewSpacer(), v.spinner, v.btn), v.msg,
+		v.waitList, container.NewHBox(layout.NewSpacer(), v.refuse))
 	u.unlock = v
+	if u.svc.Approvals != nil {
+		v.showWaiting(u.svc.Approvals.Waiting())
+	}
 	// Typing goes to the passphrase without the field holding the focus
 	// while nobody types: a focused field blinks its cursor, and the
 	// window redraws for it, all day long on a locked, idle app.
@@ -65,6 +87,39 @@ func (u *UI) unlockScreen() fyne.CanvasObject {
 	})
 	return container.NewBorder(nil, nil, nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 360),
 		container.NewVBox(container.NewCenter(icon), head, sub, layout.NewSpacer(), form))))
+}
+
+// showWaiting tells the user which sites wait for the unlock, and raises
+// the window (with a notification) when a new one arrives: a dapp's login
+// must not hang unseen behind a locked or hidden window.
+func (v *unlockView) showWaiting(ws []approval.Waiting) {
+	if len(ws) == 0 {
+		v.waitList.Hide()
+		v.refuse.Hide()
+		return
+	}
+	var lines []string
+	fresh := false
+	for _, w := range ws {
+		who := clean(w.Origin, 120)
+		if who == "" {
+			who = "a program on this computer"
+			if w.ClientID != "" {
+				who += " (app id " + clean(w.ClientID, 64) + ")"
+			}
+		}
+		lines = append(lines, "• "+who+": "+clean(w.What, 40))
+		if !v.shown[w.ID] {
+			v.shown[w.ID], fresh = true, true
+		}
+	}
+	v.waitList.SetText("Waiting for you to unlock:\n" + strings.Join(lines, "\n"))
+	v.waitList.Show()
+	v.refuse.Show()
+	if fresh {
+		v.u.ShowWindow()
+		v.u.Notify("Localsigner is locked", lines[len(lines)-1][len("• "):]+" waits for you to unlock")
+	}
 }
 
 func (v *unlockView) submit() {

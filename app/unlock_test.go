@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"localsigner/approval"
 	"localsigner/signer"
 )
 
@@ -165,5 +167,52 @@ func TestTickOnlyWhenDue(t *testing.T) {
 	c.advance(time.Second)
 	if !u.due() {
 		t.Fatal("not due at the auto-lock time")
+	}
+}
+
+// TestLockedScreenNamesWaitingSites: a request held until unlock shows on
+// the locked screen with its site; "Not now" ends it at once (its context
+// ends with approval.ErrRefused, which the wallet turns into "locked"),
+// and unlocking instead lets it go on.
+func TestLockedScreenNamesWaitingSites(t *testing.T) {
+	v, dir := newVault(t, true)
+	v.Lock()
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	q := approval.NewQueue(10, 10, nil)
+	u.Attach(Services{Approvals: q})
+	w := u.win.Content()
+	if u.unlock.waitList.Visible() || u.unlock.refuse.Visible() {
+		t.Fatal("a waiting list with nothing waiting")
+	}
+
+	ctx, done := q.Wait(context.Background(), approval.Waiting{Origin: "https://dapp.example", ClientID: "dapp", What: "sign-in"})
+	defer done()
+	u.syncApprovals()
+	wantText(t, w, "Waiting for you to unlock:\n• https://dapp.example: sign-in")
+	test.Tap(button(t, w, "Not now: refuse them"))
+	select {
+	case <-ctx.Done():
+		if context.Cause(ctx) != approval.ErrRefused {
+			t.Fatalf("cause %v", context.Cause(ctx))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("refusing did not end the waiting request")
+	}
+	done()
+	u.syncApprovals()
+	if u.unlock.waitList.Visible() {
+		t.Fatal("the refused request is still listed")
+	}
+	wantText(t, w, "Refused 1 waiting request(s)")
+
+	ctx2, done2 := q.Wait(context.Background(), approval.Waiting{What: "transaction", ClientID: "bot"})
+	defer done2()
+	u.syncApprovals()
+	wantText(t, w, "a program on this computer (app id bot): transaction")
+	test.Type(entry(t, w, "Vault passphrase"), testPassphrase)
+	test.Tap(button(t, w, "Unlock"))
+	if v.Locked() || ctx2.Err() != nil {
+		t.Fatalf("after unlocking: locked %v, the waiting request %v", v.Locked(), ctx2.Err())
 	}
 }

@@ -35,6 +35,8 @@ type Queue struct {
 	mu       sync.Mutex
 	pending  map[string]*pending
 	watchers map[chan struct{}]struct{}
+	waiting  []*waiting // held until unlock (waiting.go)
+	seq      uint64
 }
 
 type pending struct {

@@ -4,6 +4,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"localsigner/internal/daemon"
 )
 
 // TestNoCookieCarrierOnLoopback: a dapp served from 127.0.0.1 shares its
@@ -23,5 +28,39 @@ func TestNoCookieCarrierOnLoopback(t *testing.T) {
 		"Origin": "http://127.0.0.1:3000"})
 	if st != http.StatusBadRequest && st != http.StatusUnauthorized {
 		t.Fatalf("the loopback dapp's token in a cookie: %d %s", st, body)
+	}
+}
+
+// TestLockedRequestSeenAndRefused: a sign-in waiting for the unlock is
+// listed with its site for the desktop app, and when the user refuses it
+// the dapp is told at once that Localsigner is locked, long before the
+// unlock wait would end.
+func TestLockedRequestSeenAndRefused(t *testing.T) {
+	e := newEnv(t, func(o *daemon.Options) { o.UnlockWait = 20 * time.Second })
+	if err := e.admin.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	q := e.Wallet.Queue()
+	start := time.Now()
+	wait := e.authorize(e.authURL("mydapp", dappRedirect, "vote", "s1", oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(q.Waiting()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the locked request is not listed as waiting")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if w := q.Waiting()[0]; w.Origin != dappOrigin || w.ClientID != "mydapp" || w.What != "sign-in" {
+		t.Fatalf("waiting %+v", w)
+	}
+	if n := q.RefuseWaiting(); n != 1 {
+		t.Fatalf("refused %d", n)
+	}
+	res := wait()
+	if res.status != http.StatusServiceUnavailable || !strings.Contains(res.body, "locked") || time.Since(start) > 10*time.Second {
+		t.Fatalf("after refusing: %d after %v: %s", res.status, time.Since(start), res.body)
+	}
+	if len(q.Waiting()) != 0 {
+		t.Fatalf("still waiting: %+v", q.Waiting())
 	}
 }

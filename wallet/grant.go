@@ -23,7 +23,7 @@ func (w *Wallet) AskGrant(ctx context.Context, ar *approval.Request) (approval.D
 	if !w.allowPrompt(ar.Origin, ar.ClientID) {
 		return approval.Decision{}, ErrBusy
 	}
-	if err := w.untilUnlocked(ctx); err != nil {
+	if err := w.untilUnlocked(ctx, approval.Waiting{Origin: ar.Origin, ClientID: ar.ClientID, What: "sign-in"}); err != nil {
 		return approval.Decision{}, err
 	}
 	now := w.cfg.Now()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"localsigner/approval"
 	"localsigner/authz"
 	"localsigner/signer"
 	"localsigner/signer/chain"
@@ -52,7 +53,7 @@ func (w *Wallet) Login(ctx context.Context, account string, scopes authz.Scopes)
 	if !scopes.Has(authz.ScopeLogin) {
 		return nil, &ScopeError{Operation: authz.ScopeLogin, Reason: "the grant does not include login"}
 	}
-	if err := w.untilUnlocked(ctx); err != nil {
+	if err := w.untilUnlocked(ctx, approval.Waiting{What: "sign-in proof"}); err != nil {
 		return nil, err
 	}
 	role := LoginRole(w.cfg.Chain.Family)
@@ -98,7 +99,7 @@ func (w *Wallet) decodeMemo(ctx context.Context, grant *authz.Token, text string
 	if err != nil {
 		return "", fmt.Errorf("%w: not an encrypted memo: %w", ErrInvalidRequest, err)
 	}
-	if err := w.untilUnlocked(ctx); err != nil {
+	if err := w.untilUnlocked(ctx, approval.Waiting{What: "reading a memo"}); err != nil {
 		return "", err
 	}
 	secret, role, err := w.cfg.Signer.MemoSecret(c.Name, grant.Account, m.From, m.To)
@@ -133,7 +134,7 @@ type SealedMemo struct {
 // to, for a transfer the wallet will then be asked to sign. Errors:
 // ErrLocked, ErrMissingKey (no memo key for the account).
 func (w *Wallet) SealMemo(ctx context.Context, account string, to keys.PublicKey, text string) (*SealedMemo, error) {
-	if err := w.untilUnlocked(ctx); err != nil {
+	if err := w.untilUnlocked(ctx, approval.Waiting{What: "writing a memo"}); err != nil {
 		return nil, err
 	}
 	c := w.cfg.Chain

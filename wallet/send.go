@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/authz"
 	"localsigner/signer/chain"
 	"localsigner/signer/node"
@@ -345,7 +346,7 @@ func (w *Wallet) waitUnlocked(ctx context.Context, req *Request, names []string)
 	w.log.Info("request waiting for the vault to be unlocked", "door", req.Door, "client", req.ClientID)
 	wctx, stop := w.watchGrant(ctx, req.Grant)
 	defer stop()
-	if err := w.untilUnlocked(wctx); err != nil {
+	if err := w.untilUnlocked(wctx, approval.Waiting{Origin: req.Origin, ClientID: req.ClientID, What: "transaction"}); err != nil {
 		if context.Cause(wctx) == ErrRevoked {
 			return ErrRevoked
 		}
@@ -359,7 +360,7 @@ func (w *Wallet) waitUnlocked(ctx context.Context, req *Request, names []string)
 // wait (each holds a connection and, once unlocked, a prompt: callers that
 // pick a new origin or client_id for every request must not pile up), or
 // ctx's error.
-func (w *Wallet) untilUnlocked(ctx context.Context) error {
+func (w *Wallet) untilUnlocked(ctx context.Context, who approval.Waiting) error {
 	if !w.cfg.Vault.Locked() {
 		return nil
 	}
@@ -369,6 +370,12 @@ func (w *Wallet) untilUnlocked(ctx context.Context) error {
 	default:
 		return ErrBusy
 	}
+	// Listed for the desktop app, which raises its window and names the
+	// site; the user may refuse them all instead of unlocking.
+	who.Since = w.cfg.Now()
+	outer := ctx
+	ctx, done := w.queue.Wait(ctx, who)
+	defer done()
 	deadline := time.NewTimer(w.cfg.UnlockWait)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -376,7 +383,10 @@ func (w *Wallet) untilUnlocked(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			if err := outer.Err(); err != nil {
+				return err
+			}
+			return ErrLocked // the user refused to unlock for it
 		case <-deadline.C:
 			if !w.cfg.Vault.Locked() {
 				return nil
