@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"localsigner/approval"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"localsigner/approval"
+	"localsigner/signer/tx"
 
 	"localsigner/authz"
 	"localsigner/localapi/admin"
@@ -172,6 +174,18 @@ func runApprovals(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !*asJSON {
+		if ws, err := c.Waiting(); err == nil && len(ws) > 0 {
+			fmt.Fprintln(env.Stdout, "\nWaiting for the vault to be unlocked (unlock: localsigner unlock   refuse: localsigner refuse):")
+			for _, w := range ws {
+				who := w.Origin
+				if who == "" {
+					who = "a program on this computer (app id " + orDash(w.ClientID) + ")"
+				}
+				fmt.Fprintf(env.Stdout, "  - %s: %s, since %s\n", tx.CleanText(who, 120), w.What, w.Since.Local().Format("15:04:05"))
+			}
+		}
+	}
 	for _, p := range txs {
 		fmt.Fprintf(env.Stdout, "\nTransaction %s from %s for @%s (%s):\n", p.ID, orDash(p.Origin), p.Account, p.Transaction.Reason)
 		for _, op := range p.Transaction.Operations {
@@ -238,6 +252,20 @@ func runDeny(env Env, args []string) error {
 		return err
 	}
 	return c.Deny(pos[0])
+}
+
+func runRefuse(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner refuse", "[--data-dir DIR]", false)
+	c, _, err := adminConnect(fs, dataDir, args, 0)
+	if err != nil {
+		return err
+	}
+	n, err := c.RefuseWaiting()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "refused %d request(s) waiting for the unlock; their sites were told Localsigner is locked\n", n)
+	return nil
 }
 
 func runGrants(env Env, args []string) error {

@@ -73,6 +73,7 @@ var commands = map[string]command{
 	"approvals": {"list dapp requests waiting for approval", runApprovals},
 	"approve":   {"approve a pending dapp request", runApprove},
 	"deny":      {"deny a pending dapp request", runDeny},
+	"refuse":    {"refuse the requests waiting for the vault to be unlocked", runRefuse},
 	"grants":    {"list what dapps have been granted", runGrants},
 	"revoke":    {"revoke everything a dapp was granted", runRevoke},
 	"narrow":    {"narrow what a grant allows to fewer scopes", runNarrow},

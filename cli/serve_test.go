@@ -142,6 +142,40 @@ func TestServeAndAdminCommands(t *testing.T) {
 	run(exitUsage, "approve")
 	run(exitUsage, "approve", "a", "b")
 
+	// While locked, a dapp's sign-in waits; 'approvals' names it and
+	// 'refuse' answers it at once.
+	waitQ := url.Values{"client_id": {"waitdapp"}, "redirect_uri": {"https://wait.example/cb"}, "response_type": {"code"},
+		"scope": {"vote"}, "state": {"s"}, "code_challenge": {authz.S256Challenge(strings.Repeat("w", 43))},
+		"code_challenge_method": {"S256"}}
+	waited := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(issuer + "/oauth2/authorize?" + waitQ.Encode())
+		if err != nil {
+			waited <- 0
+			return
+		}
+		resp.Body.Close()
+		waited <- resp.StatusCode
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(run(exitOK, "approvals"), "https://wait.example: sign-in") {
+		if time.Now().After(deadline) {
+			t.Fatal("approvals never listed the request waiting for the unlock")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := run(exitOK, "refuse"); !strings.Contains(out, "refused 1 request") {
+		t.Fatalf("refuse: %s", out)
+	}
+	select {
+	case st := <-waited:
+		if st != http.StatusServiceUnavailable {
+			t.Fatalf("the refused sign-in got %d", st)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refused sign-in was not answered")
+	}
+
 	t.Setenv(envPassphrase, "wrong")
 	run(exitError, "unlock")
 	t.Setenv(envPassphrase, pass)

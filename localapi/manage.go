@@ -53,6 +53,12 @@ func (s *Server) record(e authz.Event) {
 // Pending lists the requests waiting for the user.
 func (s *Server) Pending() []approval.Request { return s.w.Queue().Pending() }
 
+// Waiting lists the requests held until the vault is unlocked.
+func (s *Server) Waiting() []approval.Waiting { return s.w.Queue().Waiting() }
+
+// RefuseWaiting ends the requests held until unlock at once.
+func (s *Server) RefuseWaiting() int { return s.w.Queue().RefuseWaiting() }
+
 // Decide approves or denies a pending request.
 func (s *Server) Decide(id string, d approval.Decision) error { return s.w.Queue().Decide(id, d) }
 

@@ -42,6 +42,10 @@ type Backend interface {
 	Lock() error
 	Pending() []approval.Request
 	Decide(id string, d approval.Decision) error
+	// Waiting lists the requests held until unlock; RefuseWaiting ends
+	// them at once and says how many.
+	Waiting() []approval.Waiting
+	RefuseWaiting() int
 	Grants() ([]authz.GrantInfo, error)
 	Clients() ([]authz.Client, error)
 	RevokeClient(id string) (int, error)

@@ -40,6 +40,10 @@ func (f *fakeBackend) Unlock(p []byte) error {
 }
 func (f *fakeBackend) Lock() error                 { f.unlocked = nil; return nil }
 func (f *fakeBackend) Pending() []approval.Request { return f.pending }
+func (f *fakeBackend) Waiting() []approval.Waiting {
+	return []approval.Waiting{{ID: "w1", Origin: "https://a.example", What: "sign-in"}}
+}
+func (f *fakeBackend) RefuseWaiting() int { return 1 }
 func (f *fakeBackend) Decide(id string, d approval.Decision) error {
 	f.decidedID, f.decided = id, d
 	return nil

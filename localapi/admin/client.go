@@ -94,6 +94,21 @@ func (c *Client) Approvals() ([]approval.Request, error) {
 	return out, err
 }
 
+// Waiting lists the requests held until the vault is unlocked.
+func (c *Client) Waiting() ([]approval.Waiting, error) {
+	var out []approval.Waiting
+	err := c.call("waiting", nil, &out)
+	return out, err
+}
+
+// RefuseWaiting ends every request held until unlock; their sites are told
+// at once that Localsigner is locked. It returns how many there were.
+func (c *Client) RefuseWaiting() (int, error) {
+	var r RevokeResult
+	err := c.call("refuse_waiting", nil, &r)
+	return r.Revoked, err
+}
+
 // Approve approves request id, optionally narrowing scopes and choosing the
 // account; allowImplicit enables the implicit flow for the dapp.
 func (c *Client) Approve(id string, scopes []string, account string, allowImplicit bool) error {

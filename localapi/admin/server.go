@@ -157,6 +157,10 @@ func dispatch(b Backend, req request) (any, error) {
 		return nil, b.Lock()
 	case "approvals":
 		return b.Pending(), nil
+	case "waiting":
+		return b.Waiting(), nil
+	case "refuse_waiting":
+		return RevokeResult{Revoked: b.RefuseWaiting()}, nil
 	case "decide":
 		a, err := args[DecideArgs](req.Args)
 		if err != nil {
