@@ -112,6 +112,8 @@ type activityView struct {
 	table    *widget.Table
 	status   *widget.Label
 	exporter func(events []authz.Event) // the Export button; tests replace it
+	// eventDialog is the open entry (showEvent), for tests.
+	eventDialog *dialog.CustomDialog
 }
 
 func newActivityView(u *UI) *activityView {
@@ -145,12 +147,48 @@ func newActivityView(u *UI) *activityView {
 	for i, w := range []float32{150, 130, 170, 80, 160, 110, 260} {
 		v.table.SetColumnWidth(i, w)
 	}
+	// Cells are cut to fit; a row opens whole.
+	v.table.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(v.shown) {
+			v.showEvent(v.shown[id.Row])
+		}
+		v.table.UnselectAll()
+	}
 	v.exporter = v.exportDialog
 	export := widget.NewButtonWithIcon("Export CSV", theme.DocumentSaveIcon(), func() { v.exporter(slices.Clone(v.shown)) })
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
 	filters := container.NewHBox(widget.NewLabel("App"), v.app, widget.NewLabel("Account"), v.account, reload, export)
 	v.content = container.NewBorder(container.NewVBox(filters, v.status), nil, nil, nil, v.table)
 	return v
+}
+
+// showEvent shows one audit event whole, every field wrapped: the table
+// cuts long operations and statuses short.
+func (v *activityView) showEvent(e authz.Event) {
+	row := eventRow(e)
+	fields := container.NewVBox()
+	add := func(name, value string) {
+		if value == "" {
+			return
+		}
+		l := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		val := widget.NewLabel(clean(value, 4000))
+		val.Wrapping = fyne.TextWrapBreak
+		fields.Add(container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(110, l.MinSize().Height), l), nil, val))
+	}
+	add("Time", row[0])
+	add("Event", row[1])
+	add("Site", e.Origin)
+	add("App id", e.ClientID)
+	add("Account", e.Account)
+	add("Operations", strings.Join(e.Operations, ", "))
+	add("Scopes", e.Scopes.String())
+	add("Tx id", e.TxID)
+	add("Outcome", e.Outcome)
+	add("Detail", e.Detail)
+	add("Grant", e.GrantID)
+	v.eventDialog = dialog.NewCustom("Activity entry", "Close", container.NewGridWrap(fyne.NewSize(560, 380), container.NewVScroll(fields)), v.u.win)
+	v.eventDialog.Show()
 }
 
 func (v *activityView) refresh() {
@@ -196,7 +234,7 @@ func (v *activityView) filter() {
 		}
 	}
 	if v.u.svc.Audit != nil {
-		v.status.SetText(fmt.Sprintf("%d of %d events", len(v.shown), len(v.all)))
+		v.status.SetText(fmt.Sprintf("%d of %d events. Click a row to read it whole.", len(v.shown), len(v.all)))
 	}
 	v.table.Refresh()
 }

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -143,15 +142,20 @@ func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {
 			rows.Add(noAsk)
 		}
 	}
+	// Revoke sits beside the site's name, where it is seen without
+	// scrolling however long the card grows.
 	revoke := widget.NewButtonWithIcon("Revoke", theme.CancelIcon(), func() { v.revokeClient(c) })
 	revoke.Importance = widget.DangerImportance
 	v.revoke[c.id] = revoke
-	rows.Add(container.NewHBox(layout.NewSpacer(), revoke))
 	origin := c.origin
 	if origin == "" {
 		origin = "(registered app)"
 	}
-	return widget.NewCard(clean(origin, 120), "", rows)
+	title := widget.NewLabelWithStyle(clean(origin, 120), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameSubHeadingText
+	title.Truncation = fyne.TextTruncateEllipsis
+	head := container.NewBorder(nil, nil, nil, container.NewCenter(revoke), title)
+	return widget.NewCard("", "", container.NewVBox(head, rows))
 }
 
 // allowanceRows shows a grant's daily spending limits, each with a Remove

@@ -18,6 +18,7 @@ import (
 	"localsigner/wallet"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"golang.org/x/oauth2"
 
 	"localsigner/authz"
@@ -163,6 +164,19 @@ func TestRevokeInAppsTabEndsTokens(t *testing.T) {
 		t.Errorf("account filter shows %d of %d events", len(av.shown), all)
 	}
 	av.account.SetSelected(allFilter)
+	// A row opens whole, with what the table's cells cut short.
+	av.table.Select(widget.TableCellID{Row: 0, Col: 6})
+	if av.eventDialog == nil {
+		t.Fatal("selecting a row opened nothing")
+	}
+	top := u.win.Canvas().Overlays().Top()
+	wantText(t, top, "Activity entry")
+	if av.shown[0].Detail == "" || av.shown[0].ClientID == "" {
+		t.Fatalf("the newest event has nothing to show: %+v", av.shown[0])
+	}
+	wantText(t, top, av.shown[0].Detail)
+	wantText(t, top, av.shown[0].ClientID)
+	av.eventDialog.Hide()
 	var exported []authz.Event
 	av.exporter = func(es []authz.Event) { exported = es }
 	test.Tap(button(t, u.win.Content(), "Export CSV"))
