@@ -189,3 +189,33 @@ func TestCatalogMatchesTx(t *testing.T) {
 	check("devnet", authz.HiveOps)
 	check("peerplays", authz.GrapheneOps)
 }
+
+// TestAllowedOriginsFollowWrites: the cached set of allowed origins gains
+// an app's origin when it is registered and loses it when it is removed.
+func TestAllowedOriginsFollowWrites(t *testing.T) {
+	f := newFixture(t)
+	has := func(o string) bool {
+		t.Helper()
+		set, err := f.iss.AllowedOrigins()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set[o]
+	}
+	if has("https://app.example") {
+		t.Fatal("an origin before any client")
+	}
+	app, _, err := f.iss.AddApp(authz.AppSpec{Name: "bot", Scopes: "vote", RedirectURIs: []string{"https://app.example/cb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !has("https://app.example") || !has("https://app.example") {
+		t.Fatal("the new app's origin is not allowed")
+	}
+	if err := f.iss.RemoveApp(app.ID); err != nil {
+		t.Fatal(err)
+	}
+	if has("https://app.example") {
+		t.Fatal("the removed app's origin is still allowed")
+	}
+}
