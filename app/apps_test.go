@@ -220,7 +220,7 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := s.srv.Issuer().Lookup(tok.AccessToken)
-	if err != nil || !rec.Scopes.Permits(wallet.Catalog(chain.Hive), "comment", "", authz.Posting) {
+	if err != nil || !rec.Scopes.Permits(wallet.Catalog(chain.Hive), "comment", "", chain.Posting) {
 		t.Fatalf("token lookup %+v, %v", rec, err)
 	}
 	s.srv.Issuer().NoteUse(rec.GrantID) // as a served request does
@@ -272,7 +272,7 @@ func TestEditScopesNarrowsGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Scopes.Permits(wallet.Catalog(chain.Hive), "comment", "", authz.Posting) || !rec.Scopes.Permits(wallet.Catalog(chain.Hive), "vote", "", authz.Posting) {
+	if rec.Scopes.Permits(wallet.Catalog(chain.Hive), "comment", "", chain.Posting) || !rec.Scopes.Permits(wallet.Catalog(chain.Hive), "vote", "", chain.Posting) {
 		t.Fatalf("live token scopes %v after narrowing", rec.Scopes)
 	}
 	// The refresh token was narrowed too: a refreshed token has no comment.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"localsigner/authz"
+	"localsigner/signer/chain"
 )
 
 // scopeLines says in plain words what each scope lets a dapp do. The
@@ -76,7 +77,7 @@ func describeScope(item string, cat authz.Catalog) scopeInfo {
 		return s
 	case strings.HasPrefix(item, "custom_json:"):
 		s.Line = "Send “" + clean(strings.TrimPrefix(item, "custom_json:"), 32) + "” app actions only"
-		s.Authority = authz.Posting.String()
+		s.Authority = chain.Posting.String()
 		return s
 	}
 	if a, ok := cat.Authority(item); ok {

@@ -8,16 +8,10 @@ import (
 )
 
 // Authority is the account authority an operation needs: posting, active or
-// owner. It is the chain's Role, the one the transaction layer picks keys
-// by, so a scope and a signature can never disagree about a level.
+// owner (chain.Posting, chain.Active, chain.Owner). It is the chain's Role,
+// the one the transaction layer picks keys by, so a scope and a signature
+// can never disagree about a level.
 type Authority = chain.Role
-
-// Authorities in increasing power.
-const (
-	Posting = chain.Posting
-	Active  = chain.Active
-	Owner   = chain.Owner
-)
 
 // Catalog tells which operations a chain has and the authority each needs in
 // its plain form (what tx.Operation.RequiredAuthorities returns for the

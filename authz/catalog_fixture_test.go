@@ -1,31 +1,33 @@
 package authz
 
+import "localsigner/signer/chain"
+
 // HiveOps is a catalog for the tests of this package: Hive's operations at
 // their plain authority. The product builds its catalog from the operation
 // registry (wallet.Catalog); this copy keeps the OAuth core's tests free of
 // the transaction code.
 var HiveOps = OpTable{
 	// posting
-	"vote": Posting, "comment": Posting, "delete_comment": Posting, "comment_options": Posting,
-	"custom_json": Posting, "claim_reward_balance": Posting, "account_update2": Posting,
+	"vote": chain.Posting, "comment": chain.Posting, "delete_comment": chain.Posting, "comment_options": chain.Posting,
+	"custom_json": chain.Posting, "claim_reward_balance": chain.Posting, "account_update2": chain.Posting,
 	// active
-	"transfer": Active, "transfer_to_vesting": Active, "withdraw_vesting": Active,
-	"limit_order_create": Active, "limit_order_cancel": Active, "limit_order_create2": Active,
-	"feed_publish": Active, "convert": Active, "collateralized_convert": Active,
-	"account_create": Active, "account_create_with_delegation": Active, "account_update": Active,
-	"claim_account": Active, "create_claimed_account": Active, "request_account_recovery": Active,
-	"witness_update": Active, "account_witness_vote": Active, "account_witness_proxy": Active,
-	"custom": Active, "set_withdraw_vesting_route": Active,
-	"escrow_transfer": Active, "escrow_dispute": Active, "escrow_release": Active, "escrow_approve": Active,
-	"transfer_to_savings": Active, "transfer_from_savings": Active, "cancel_transfer_from_savings": Active,
-	"delegate_vesting_shares": Active, "recurrent_transfer": Active,
-	"create_proposal": Active, "update_proposal": Active, "update_proposal_votes": Active, "remove_proposal": Active,
+	"transfer": chain.Active, "transfer_to_vesting": chain.Active, "withdraw_vesting": chain.Active,
+	"limit_order_create": chain.Active, "limit_order_cancel": chain.Active, "limit_order_create2": chain.Active,
+	"feed_publish": chain.Active, "convert": chain.Active, "collateralized_convert": chain.Active,
+	"account_create": chain.Active, "account_create_with_delegation": chain.Active, "account_update": chain.Active,
+	"claim_account": chain.Active, "create_claimed_account": chain.Active, "request_account_recovery": chain.Active,
+	"witness_update": chain.Active, "account_witness_vote": chain.Active, "account_witness_proxy": chain.Active,
+	"custom": chain.Active, "set_withdraw_vesting_route": chain.Active,
+	"escrow_transfer": chain.Active, "escrow_dispute": chain.Active, "escrow_release": chain.Active, "escrow_approve": chain.Active,
+	"transfer_to_savings": chain.Active, "transfer_from_savings": chain.Active, "cancel_transfer_from_savings": chain.Active,
+	"delegate_vesting_shares": chain.Active, "recurrent_transfer": chain.Active,
+	"create_proposal": chain.Active, "update_proposal": chain.Active, "update_proposal_votes": chain.Active, "remove_proposal": chain.Active,
 	// owner: known so that a request for them says "never grantable"
 	// rather than "unknown".
-	"change_recovery_account": Owner, "decline_voting_rights": Owner,
+	"change_recovery_account": chain.Owner, "decline_voting_rights": chain.Owner,
 }
 
 // GrapheneOps is the Peerplays catalog for the tests.
 var GrapheneOps = OpTable{
-	"transfer": Active, "limit_order_create": Active, "limit_order_cancel": Active, "account_update": Active,
+	"transfer": chain.Active, "limit_order_create": chain.Active, "limit_order_cancel": chain.Active, "account_update": chain.Active,
 }

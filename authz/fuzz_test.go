@@ -3,6 +3,8 @@ package authz
 import (
 	"net/url"
 	"testing"
+
+	"localsigner/signer/chain"
 )
 
 // The fuzz targets check that the parsers never panic, and that whatever
@@ -34,7 +36,7 @@ func FuzzParseAuthorizeRequest(f *testing.F) {
 			t.Fatalf("code request without a valid S256 challenge: %+v", r)
 		}
 		for _, s := range r.Scopes {
-			if a, ok := HiveOps.Authority(s); ok && a >= Owner {
+			if a, ok := HiveOps.Authority(s); ok && a >= chain.Owner {
 				t.Fatalf("owner scope accepted: %s", s)
 			}
 		}

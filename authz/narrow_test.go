@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"localsigner/authz"
+	"localsigner/signer/chain"
 )
 
 func TestNarrowGrant(t *testing.T) {
@@ -60,7 +61,7 @@ func TestNarrowGrant(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, o := range c.ops {
-				if got := rec.Scopes.Permits(authz.HiveOps, o.name, o.id, authz.Posting); got != o.want {
+				if got := rec.Scopes.Permits(authz.HiveOps, o.name, o.id, chain.Posting); got != o.want {
 					t.Errorf("token permits %s %q = %v, want %v", o.name, o.id, got, o.want)
 				}
 			}

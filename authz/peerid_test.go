@@ -1,16 +1,20 @@
 package authz
 
-import "testing"
+import (
+	"testing"
+
+	"localsigner/signer/chain"
+)
 
 func TestNonceAndPermissionsParsing(t *testing.T) {
 	base := "client_id=dapp&redirect_uri=https%3A%2F%2Fd.example%2Fcb&response_type=code&code_challenge=" +
 		S256Challenge("0123456789012345678901234567890123456789abc") + "&code_challenge_method=S256"
-	r, err := ParseAuthorizeRequest(base+"&nonce=abc-123", OpTable{"vote": Posting})
+	r, err := ParseAuthorizeRequest(base+"&nonce=abc-123", OpTable{"vote": chain.Posting})
 	if err != nil || r.Nonce != "abc-123" {
 		t.Fatalf("nonce: %+v %v", r, err)
 	}
 	for _, bad := range []string{"&nonce=", "&nonce=a%20b", "&nonce=" + string(make([]byte, 300))} {
-		if _, err := ParseAuthorizeRequest(base+bad, OpTable{"vote": Posting}); err == nil {
+		if _, err := ParseAuthorizeRequest(base+bad, OpTable{"vote": chain.Posting}); err == nil {
 			t.Errorf("nonce %q accepted", bad)
 		}
 	}

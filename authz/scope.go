@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"localsigner/signer/chain"
 )
 
 // Scope names that are not operations.
@@ -82,7 +84,7 @@ func ParseScopes(s string, cat Catalog) (Scopes, error) {
 			if !ok {
 				return nil, fmt.Errorf("%w: unknown scope %q", ErrInvalidScope, printable(f))
 			}
-			if a >= Owner {
+			if a >= chain.Owner {
 				return nil, fmt.Errorf("%w: %s needs the owner key and is never granted to a dapp", ErrInvalidScope, f)
 			}
 			out = append(out, f)
@@ -168,11 +170,11 @@ func (s Scopes) Without(item string) Scopes {
 // owner. The dapp API calls it for every operation of a transaction with the
 // authority tx computed for it.
 func (s Scopes) Permits(cat Catalog, op, customID string, need Authority) bool {
-	if need >= Owner || need < Posting {
+	if need >= chain.Owner || need < chain.Posting {
 		return false
 	}
 	base, ok := cat.Authority(op)
-	if !ok || base >= Owner || need > base {
+	if !ok || base >= chain.Owner || need > base {
 		return false
 	}
 	if s.Has(op) {

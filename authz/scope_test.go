@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"localsigner/signer/chain"
 )
 
 func TestVerifyS256(t *testing.T) {
@@ -112,14 +114,14 @@ func TestScopesCoversAndPermits(t *testing.T) {
 		need   Authority
 		want   bool
 	}{
-		{"vote", "", Posting, true},
-		{"vote", "", Active, false}, // more than vote's plain authority
-		{"custom_json", "follow", Posting, true},
-		{"custom_json", "community", Posting, false},
-		{"custom_json", "follow", Active, false}, // required_auths needs active
-		{"custom_json", "", Posting, false},
-		{"comment", "", Posting, false},
-		{"vote", "", Owner, false},
+		{"vote", "", chain.Posting, true},
+		{"vote", "", chain.Active, false}, // more than vote's plain authority
+		{"custom_json", "follow", chain.Posting, true},
+		{"custom_json", "community", chain.Posting, false},
+		{"custom_json", "follow", chain.Active, false}, // required_auths needs active
+		{"custom_json", "", chain.Posting, false},
+		{"comment", "", chain.Posting, false},
+		{"vote", "", chain.Owner, false},
 	}
 	for _, p := range permits {
 		if got := granted.Permits(HiveOps, p.op, p.id, p.need); got != p.want {
@@ -127,7 +129,7 @@ func TestScopesCoversAndPermits(t *testing.T) {
 		}
 	}
 	all := must("posting transfer")
-	if !all.Permits(HiveOps, "transfer", "", Active) || all.Permits(HiveOps, "change_recovery_account", "", Owner) {
+	if !all.Permits(HiveOps, "transfer", "", chain.Active) || all.Permits(HiveOps, "change_recovery_account", "", chain.Owner) {
 		t.Error("transfer should be permitted at active, owner ops never")
 	}
 	if !slices.Equal(all.Without("vote"), Scopes(slices.DeleteFunc(slices.Clone(all), func(s string) bool { return s == "vote" }))) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"localsigner/authz"
+	"localsigner/signer/chain"
 )
 
 // serveToken is POST /oauth2/token (RFC 6749 §3.2): authorization_code
@@ -119,7 +120,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	iss := s.IssuerURL()
 	scopes := []string{authz.ScopeLogin, authz.ScopeMemo, authz.ScopeOffline, authz.ScopePosting}
 	for _, name := range s.cat.Names() { // sorted
-		if a, ok := s.cat.Authority(name); ok && a < authz.Owner {
+		if a, ok := s.cat.Authority(name); ok && a < chain.Owner {
 			scopes = append(scopes, name)
 		}
 	}
