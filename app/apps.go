@@ -91,9 +91,15 @@ func (v *appsView) refresh() {
 		v.list.Add(l)
 		return
 	}
-	for _, c := range groupGrants(gs) {
-		v.list.Add(v.clientCard(c))
+	// All cards at once: adding them one by one lays the list out again
+	// after each, which grows with the square of the number of apps.
+	groups := groupGrants(gs)
+	cards := make([]fyne.CanvasObject, 0, len(groups))
+	for _, c := range groups {
+		cards = append(cards, v.clientCard(c))
 	}
+	v.list.Objects = cards
+	v.list.Refresh()
 }
 
 func (v *appsView) clientCard(c *clientGrants) fyne.CanvasObject {

@@ -56,7 +56,7 @@ func testHooks(c *clock) hooks {
 
 // newVault opens a vault in a fresh temporary directory, initialised and
 // unlocked unless init is false.
-func newVault(t *testing.T, init bool) (*signer.Vault, string) {
+func newVault(t testing.TB, init bool) (*signer.Vault, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data") // created private, as a data directory must be
 	v, err := signer.OpenVault(dir, cheapKDF)
@@ -73,7 +73,7 @@ func newVault(t *testing.T, init bool) (*signer.Vault, string) {
 }
 
 // newTestUI builds the UI on a test app with a manual clock.
-func newTestUI(t *testing.T, a fyne.App, v Vault, opts Options) (*UI, *clock) {
+func newTestUI(t testing.TB, a fyne.App, v Vault, opts Options) (*UI, *clock) {
 	t.Helper()
 	c := newClock()
 	u := newUI(a, v, opts, testHooks(c))
