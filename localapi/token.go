@@ -1,8 +1,6 @@
 package localapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -171,8 +169,7 @@ func callerKey(r *http.Request, clientID string) string {
 // drain it, so a flood of revocations cannot keep another dapp from
 // revoking its own.
 func tokenKey(token string) string {
-	d := sha256.Sum256([]byte(token))
-	return "token:" + hex.EncodeToString(d[:8])
+	return "token:" + authz.DigestOf(token).String()[:16]
 }
 
 // allowKey applies endpoint's rate limit to the bucket key.
