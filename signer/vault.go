@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"localsigner/signer/internal/vault"
@@ -86,6 +88,10 @@ type KeyInfo struct {
 // concurrent use.
 type Vault struct {
 	v *vault.Vault
+
+	hookMu sync.Mutex
+	onOpen map[int]func()
+	nextID int
 }
 
 // OpenVault opens (without unlocking) the vault in dataDir, creating its
@@ -114,13 +120,70 @@ func (v *Vault) Exists() (bool, error) { return v.v.Exists() }
 
 // Init creates an empty vault under passphrase and leaves it unlocked. The
 // caller owns passphrase and should clear it.
-func (v *Vault) Init(passphrase []byte) error { return v.v.Init(passphrase) }
+func (v *Vault) Init(passphrase []byte) error {
+	if err := v.v.Init(passphrase); err != nil {
+		return err
+	}
+	v.opened()
+	return nil
+}
 
 // Unlock decrypts the keys into memory. A wrong passphrase gives
 // ErrWrongPassphrase; after several, attempts are refused for a while with a
 // *BackoffError, across restarts. Records that could not be read are listed
 // by Damaged. The caller owns passphrase and should clear it.
-func (v *Vault) Unlock(passphrase []byte) error { return v.v.Unlock(passphrase) }
+func (v *Vault) Unlock(passphrase []byte) error {
+	if err := v.v.Unlock(passphrase); err != nil {
+		return err
+	}
+	v.opened()
+	return nil
+}
+
+// OnUnlock registers fn to run after every successful Unlock or Init,
+// before that call returns, so that whatever the unlock makes available
+// (the grant store's records, see StoreKey) is ready before any waiter sees
+// the vault unlocked through the caller. fn runs on the unlocking
+// goroutine and must not call Unlock, Init or OnUnlock. remove stops it.
+func (v *Vault) OnUnlock(fn func()) (remove func()) {
+	v.hookMu.Lock()
+	defer v.hookMu.Unlock()
+	if v.onOpen == nil {
+		v.onOpen = map[int]func(){}
+	}
+	id := v.nextID
+	v.nextID++
+	v.onOpen[id] = fn
+	return func() {
+		v.hookMu.Lock()
+		defer v.hookMu.Unlock()
+		delete(v.onOpen, id)
+	}
+}
+
+func (v *Vault) opened() {
+	v.hookMu.Lock()
+	ids := slices.Sorted(maps.Keys(v.onOpen))
+	hooks := make([]func(), 0, len(ids))
+	for _, id := range ids {
+		hooks = append(hooks, v.onOpen[id])
+	}
+	v.hookMu.Unlock()
+	for _, fn := range hooks {
+		fn()
+	}
+}
+
+// StoreKey returns the 32-byte key under which the grant store
+// authenticates its standing permissions, creating it in the vault the
+// first time: so grants, don't-ask-again entries and allowances cannot be
+// added or widened by editing the store's file without the passphrase. The
+// key stays the same across passphrase changes and backend moves. fresh
+// reports that the key was just created in a vault whose every record
+// could be read: the first unlock since sealing exists, when the store may
+// adopt its older, unsealed records. It needs the vault unlocked
+// (ErrLocked).
+func (v *Vault) StoreKey() (key []byte, fresh bool, err error) { return v.v.StoreKey() }
 
 // Lock wipes the decrypted keys from memory.
 func (v *Vault) Lock() { v.v.Lock() }

@@ -207,6 +207,9 @@ func (v *Vault) List() ([]KeyInfo, error) {
 	v.touch()
 	out := make([]KeyInfo, 0, len(v.entries))
 	for _, e := range v.entries {
+		if e.id == sealIdentity {
+			continue // not a key of the user's (see StoreKey)
+		}
 		out = append(out, KeyInfo{Chain: e.id.Chain, Account: e.id.Account, Role: e.id.Role, PublicKey: e.key.PublicKey()})
 	}
 	slices.SortFunc(out, func(a, b KeyInfo) int {
