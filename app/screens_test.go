@@ -162,6 +162,21 @@ func TestTrayAndCloseToTray(t *testing.T) {
 	test.AssertNotificationSent(t, nil, func() {
 		u.AuditEvent(authz.Event{Type: authz.EventBroadcast, ClientID: "mydapp", Account: "alice", Outcome: "denied"})
 	})
+	// Records that failed their check at unlock: a notification, and a
+	// dialog that names them and stays until closed.
+	detail := "2 records failed their check and are ignored: grant forged (not sealed), token 0011223344556677 (fails its check)"
+	test.AssertNotificationSent(t, fyne.NewNotification("Permission records ignored", detail), func() {
+		u.AuditEvent(authz.Event{Type: authz.EventRecordsRejected, Detail: detail})
+	})
+	top := u.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog for the ignored records")
+	}
+	wantText(t, top, "grant forged (not sealed)")
+	test.Tap(overlayButton(t, u.win, "Close"))
+	if u.win.Canvas().Overlays().Top() != nil {
+		t.Fatal("the dialog did not close")
+	}
 }
 
 func TestConfirmWindow(t *testing.T) {

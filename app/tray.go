@@ -7,7 +7,10 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"localsigner/assets"
 	"localsigner/authz"
@@ -69,6 +72,9 @@ func (u *UI) Notify(title, content string) {
 // know). The Apps and Activity tabs reload if they are showing.
 func (u *UI) AuditEvent(e authz.Event) {
 	fyne.Do(func() {
+		if e.Type == authz.EventRecordsRejected {
+			u.showRejectedRecords(e.Detail)
+		}
 		if e.Type == authz.EventBroadcast {
 			who := e.Origin
 			if who == "" {
@@ -88,6 +94,22 @@ func (u *UI) AuditEvent(e authz.Event) {
 			}
 		}
 	})
+}
+
+// showRejectedRecords tells the user, in a notification and a dialog that
+// stays until closed, that permission records failed their check at unlock:
+// someone or something wrote them without the passphrase, and they are
+// ignored.
+func (u *UI) showRejectedRecords(detail string) {
+	u.Notify("Permission records ignored", clean(detail, 160))
+	msg := widget.NewLabel("Localsigner found permission records it did not write: added or changed " +
+		"without your passphrase. It ignores them, so no site or app can use them.\n\n" + clean(detail, 600) +
+		"\n\nIf you did not restore a backup or copy the data directory from another computer, another " +
+		"program may have edited it. Approve the sites you use again when they ask; nothing else is needed.")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom("Permission records ignored", "Close", container.NewPadded(msg), u.win)
+	d.Resize(fyne.NewSize(520, 300))
+	d.Show()
 }
 
 // trayAvailable reports whether a system tray can work. On Linux and the

@@ -288,6 +288,23 @@ func checkAfterCrash(t *testing.T, loop int, dir, pass string, nkeys int, st *cr
 		t.Fatalf("loop %d: the store does not open after kill -9: %v", loop, err)
 	}
 	defer db.Close()
+	// The records open under the vault's key, and a crash never leaves one
+	// that fails its check.
+	v, err := signer.OpenVault(dir, signer.VaultOptions{KDF: testkit.CheapKDF})
+	if err != nil {
+		t.Fatalf("loop %d: the vault does not open: %v", loop, err)
+	}
+	if err := v.Unlock([]byte(pass)); err != nil {
+		t.Fatalf("loop %d: unlock: %v", loop, err)
+	}
+	key, _, err := v.StoreKey()
+	v.Lock()
+	if err != nil {
+		t.Fatalf("loop %d: store key: %v", loop, err)
+	}
+	if rep, err := db.OpenRecords(key, false); err != nil || len(rep.Rejected) != 0 || rep.OtherKey {
+		t.Fatalf("loop %d: records after kill -9: %+v, %v", loop, rep, err)
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	err = db.View(func(tx authz.Tx) error {

@@ -56,6 +56,9 @@ func AsError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if errors.Is(err, ErrSealed) {
+		return &Error{Code: CodeTemporarilyUnavailable, Description: sealedDescription}
+	}
 	return &Error{Code: CodeServerError, Description: "internal error"}
 }
 
@@ -71,4 +74,11 @@ var (
 	// §8.3 and RFC 9700 §4.1 (https or http on a loopback host, no fragment,
 	// no userinfo).
 	ErrInvalidRedirect = errors.New("invalid redirect_uri")
+	// ErrSealed: the store cannot read or write standing permissions yet.
+	// They are authenticated under a key kept in the vault, which has not
+	// been unlocked since the process started; until then no record can be
+	// checked, so none is used. AsError makes it temporarily_unavailable.
+	ErrSealed = errors.New("permission records are sealed until the first unlock")
 )
+
+const sealedDescription = "Localsigner has not been unlocked since it started; ask the user to unlock it, then try again"

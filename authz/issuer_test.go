@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -47,6 +48,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if _, err := db.OpenRecords(bytes.Repeat([]byte{1}, 32), true); err != nil {
+		t.Fatal(err)
+	}
 	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: db, Catalog: authz.HiveOps, Chain: "devnet", Now: clk.Now})
 	if err != nil {

@@ -177,6 +177,12 @@ const (
 	EventNoAskSet      = "no_ask_set"     // the user ticked "don't ask again" when confirming
 	EventNoAskRemoved  = "no_ask_removed" // the user removed "don't ask again" entries
 	EventMemoDecoded   = "memo_decoded"   // a dapp asked for an encrypted memo's text (never recorded)
+	// EventRecordsRejected: stored permission records failed their check
+	// (written or changed without the vault's key) and are ignored.
+	EventRecordsRejected = "records_rejected"
+	// EventRecordsAdopted: records of an older Localsigner were sealed at
+	// the vault's first unlock since sealing exists.
+	EventRecordsAdopted = "records_adopted"
 )
 
 // Store is transactional storage for the OAuth state. View runs fn in a

@@ -52,6 +52,22 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client, known, err := s.iss.CheckClient(req)
+	if errors.Is(err, authz.ErrSealed) {
+		// Started locked: whether this client is known is in records that
+		// open at the first unlock. Wait for it like any request.
+		werr := s.w.WaitUnlocked(r.Context(), approval.Waiting{Origin: req.Origin, ClientID: req.ClientID, What: "sign-in"})
+		switch {
+		case errors.Is(werr, wallet.ErrBusy):
+			s.tooMany(w, 30*time.Second, true)
+			return
+		case r.Context().Err() != nil:
+			return
+		case werr != nil:
+			s.errorPage(w, http.StatusServiceUnavailable, "Localsigner is locked; unlock it and try again.")
+			return
+		}
+		client, known, err = s.iss.CheckClient(req)
+	}
 	if err == nil && peerID {
 		err = permissionsClient(client, known, req)
 	}

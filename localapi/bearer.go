@@ -6,7 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/wallet"
 )
 
 // Bearer tokens (RFC 6750) for the dapp API. The token is taken from
@@ -114,6 +116,18 @@ func (s *Server) authenticate(r *http.Request, readOnly bool) (*authz.Token, *ap
 		return nil, errQueryCarrier
 	}
 	t, err := s.iss.Lookup(token)
+	if errors.Is(err, authz.ErrSealed) && !readOnly {
+		// Started locked: the token's record opens at the first unlock,
+		// which a transaction would wait for anyway.
+		werr := s.w.WaitUnlocked(r.Context(), approval.Waiting{Origin: r.Header.Get("Origin"), What: "transaction"})
+		if errors.Is(werr, wallet.ErrBusy) {
+			return nil, &apiError{http.StatusTooManyRequests, authz.CodeTemporarilyUnavailable, "too many requests wait for the unlock; try again later", false}
+		}
+		t, err = s.iss.Lookup(token)
+	}
+	if errors.Is(err, authz.ErrSealed) {
+		return nil, &apiError{http.StatusServiceUnavailable, authz.CodeTemporarilyUnavailable, authz.AsError(err).Description, false}
+	}
 	if errors.Is(err, authz.ErrNotFound) {
 		return nil, errBadToken
 	}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"localsigner/internal/daemon"
+	"localsigner/internal/testkit"
 )
 
 // TestNoCookieCarrierOnLoopback: a dapp served from 127.0.0.1 shares its
@@ -62,5 +63,51 @@ func TestLockedRequestSeenAndRefused(t *testing.T) {
 	}
 	if len(q.Waiting()) != 0 {
 		t.Fatalf("still waiting: %+v", q.Waiting())
+	}
+}
+
+// TestStartedLocked: the permission records open at the first unlock after
+// a start. Before it, a dapp's token calls answer 503 at once, and a
+// sign-in waits (listed for the desktop app) and goes on after the unlock
+// with the usual approval.
+func TestStartedLocked(t *testing.T) {
+	e := startEnv(t, testkit.Options{NoDevnet: true, Locked: true}, func(o *daemon.Options) { o.UnlockWait = 20 * time.Second })
+	if !e.db.Sealed() {
+		t.Fatal("records open before any unlock")
+	}
+	st, _, body := e.do(http.MethodGet, "/api/me", "", map[string]string{"Authorization": "Bearer lsa_" + strings.Repeat("A", 43)})
+	if st != http.StatusServiceUnavailable || !strings.Contains(body, "temporarily_unavailable") {
+		t.Fatalf("/api/me before the first unlock: %d %s", st, body)
+	}
+	verifier := oauth2.GenerateVerifier()
+	wait := e.authorize(e.authURL("mydapp", dappRedirect, "vote", "s1", oauth2.S256ChallengeFromVerifier(verifier)))
+	q := e.Wallet.Queue()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(q.Waiting()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sign-in is not listed as waiting for the unlock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := e.admin.Unlock([]byte(testkit.Passphrase)); err != nil {
+		t.Fatal(err)
+	}
+	if e.db.Sealed() {
+		t.Fatal("records still closed after the unlock")
+	}
+	p := e.pending(1)[0]
+	if p.ClientID != "mydapp" || !p.FirstTime {
+		t.Fatalf("approval after the unlock: %+v", p)
+	}
+	if err := e.admin.Approve(p.ID, nil, "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	res := wait()
+	if res.location == nil || res.location.Query().Get("code") == "" {
+		t.Fatalf("authorize after the unlock: %d %s", res.status, res.body)
+	}
+	tk := e.exchange("mydapp", dappRedirect, res.location.Query().Get("code"), verifier)
+	if tk.AccessToken == "" {
+		t.Fatal("no token after the unlock")
 	}
 }

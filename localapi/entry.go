@@ -1,8 +1,11 @@
 package localapi
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+
+	"localsigner/authz"
 )
 
 // ServeHTTP is the one entry check every request passes before routing:
@@ -101,7 +104,9 @@ func (s *Server) originAllowed(origin string) bool {
 	}
 	set, err := s.iss.AllowedOrigins()
 	if err != nil {
-		s.log.Error("read allowed origins", "err", err)
+		if !errors.Is(err, authz.ErrSealed) {
+			s.log.Error("read allowed origins", "err", err)
+		}
 		return false
 	}
 	return set[origin]

@@ -285,6 +285,10 @@ func (s *Server) serveIDOperations(w http.ResponseWriter, r *http.Request) {
 		s.peeridError(w, http.StatusUnauthorized, "Access Token invalid or expired")
 		return
 	}
+	if errors.Is(err, authz.ErrSealed) {
+		s.peeridError(w, http.StatusServiceUnavailable, authz.AsError(err).Description)
+		return
+	}
 	if err != nil {
 		s.log.Error("token lookup", "err", err)
 		s.peeridError(w, http.StatusInternalServerError, "server side error")

@@ -296,7 +296,9 @@ func (s *Server) sweepLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.iss.Sweep(); err != nil {
+			if n, err := s.iss.Sweep(); errors.Is(err, authz.ErrSealed) {
+				continue // not unlocked since the start: nothing to read yet
+			} else if err != nil {
 				s.log.Error("sweep expired tokens", "err", err)
 			} else if n > 0 {
 				s.log.Debug("swept expired records", "count", n)

@@ -2,12 +2,13 @@
 // file in the data directory: clients, grants, token digests and the audit
 // log. It implements authz.Store.
 //
-// Layout (one bucket each; values are JSON):
+// Layout (one bucket each; values are JSON, sealed where marked, see
+// seal.go):
 //
-//	meta          "version" → "1"
-//	clients       client id → authz.Client
-//	grants        grant id  → authz.Grant
-//	tokens        SHA-256 of the secret (32 bytes) → authz.Token
+//	meta          "version" → "1", "instance_key", "seal_check"
+//	clients       client id → authz.Client (sealed)
+//	grants        grant id  → authz.Grant (sealed)
+//	tokens        SHA-256 of the secret (32 bytes) → authz.Token (sealed)
 //	grant_tokens  grant id ‖ 0x00 ‖ digest → empty (index for revocation)
 //	audit         sequence (8 bytes, big-endian) → authz.Event
 //
@@ -23,6 +24,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -65,6 +68,10 @@ type Options struct {
 type DB struct {
 	bolt *bolt.DB
 	path string
+
+	seal     atomic.Pointer[sealer] // nil until OpenRecords
+	openMu   sync.Mutex
+	rejected rejections
 }
 
 var _ authz.Store = (*DB)(nil)
@@ -121,13 +128,15 @@ func (d *DB) Close() error { return d.bolt.Close() }
 
 // View implements authz.Store.
 func (d *DB) View(fn func(authz.Tx) error) error {
-	return d.bolt.View(func(t *bolt.Tx) error { return fn(&tx{t}) })
+	return d.bolt.View(func(t *bolt.Tx) error { return fn(d.tx(t)) })
 }
 
 // Update implements authz.Store.
 func (d *DB) Update(fn func(authz.Tx) error) error {
-	return d.bolt.Update(func(t *bolt.Tx) error { return fn(&tx{t}) })
+	return d.bolt.Update(func(t *bolt.Tx) error { return fn(d.tx(t)) })
 }
+
+func (d *DB) tx(t *bolt.Tx) *tx { return &tx{t: t, s: d.seal.Load(), rej: &d.rejected} }
 
 // Checksum hashes every key and value of every bucket in order. Two equal
 // checksums mean nothing changed; tests use it to prove that a refused

@@ -64,6 +64,9 @@ func TestTokensGrantsAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if _, err := db.OpenRecords(testKey, true); err != nil {
+		t.Fatal(err)
+	}
 	d1, d2, d3 := authz.DigestOf("a"), authz.DigestOf("b"), authz.DigestOf("c")
 	err = db.Update(func(tx authz.Tx) error {
 		for _, g := range []string{"g1", "g10"} { // g1 must not match g10's tokens

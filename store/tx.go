@@ -14,14 +14,18 @@ import (
 )
 
 // tx adapts a bbolt transaction to authz.Tx.
-type tx struct{ t *bolt.Tx }
+type tx struct {
+	t   *bolt.Tx
+	s   *sealer // nil before OpenRecords
+	rej *rejections
+}
 
 var _ authz.Tx = (*tx)(nil)
 
-func get[T any](b *bolt.Bucket, key []byte, what string) (*T, error) {
-	v := b.Get(key)
-	if v == nil {
-		return nil, authz.ErrNotFound
+func get[T any](x *tx, bucket, key []byte, what string) (*T, error) {
+	v, err := x.sealedGet(bucket, key)
+	if err != nil {
+		return nil, err
 	}
 	out := new(T)
 	if err := json.Unmarshal(v, out); err != nil {
@@ -30,53 +34,53 @@ func get[T any](b *bolt.Bucket, key []byte, what string) (*T, error) {
 	return out, nil
 }
 
-func put(b *bolt.Bucket, key []byte, v any, what string) error {
+func put(x *tx, bucket, key []byte, v any, what string) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", what, err)
 	}
-	return b.Put(key, data)
+	return x.sealedPut(bucket, key, data)
 }
 
-func list[T any](b *bolt.Bucket, what string) ([]T, error) {
+func list[T any](x *tx, bucket []byte, what string) ([]T, error) {
 	var out []T
-	err := b.ForEach(func(k, v []byte) error {
-		var x T
-		if err := json.Unmarshal(v, &x); err != nil {
+	err := x.sealedEach(bucket, func(k, v []byte) error {
+		var r T
+		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode %s %q: %w", what, k, err)
 		}
-		out = append(out, x)
+		out = append(out, r)
 		return nil
 	})
 	return out, err
 }
 
 func (x *tx) Client(id string) (*authz.Client, error) {
-	return get[authz.Client](x.t.Bucket(bucketClients), []byte(id), "client")
+	return get[authz.Client](x, bucketClients, []byte(id), "client")
 }
 
 func (x *tx) Clients() ([]authz.Client, error) {
-	return list[authz.Client](x.t.Bucket(bucketClients), "client")
+	return list[authz.Client](x, bucketClients, "client")
 }
 
 func (x *tx) PutClient(c *authz.Client) error {
-	return put(x.t.Bucket(bucketClients), []byte(c.ID), c, "client")
+	return put(x, bucketClients, []byte(c.ID), c, "client")
 }
 
 func (x *tx) DeleteClient(id string) error { return x.t.Bucket(bucketClients).Delete([]byte(id)) }
 
 func (x *tx) Grant(id string) (*authz.Grant, error) {
-	return get[authz.Grant](x.t.Bucket(bucketGrants), []byte(id), "grant")
+	return get[authz.Grant](x, bucketGrants, []byte(id), "grant")
 }
 
 func (x *tx) Grants() ([]authz.Grant, error) {
-	gs, err := list[authz.Grant](x.t.Bucket(bucketGrants), "grant")
+	gs, err := list[authz.Grant](x, bucketGrants, "grant")
 	slices.SortFunc(gs, func(a, b authz.Grant) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return gs, err
 }
 
 func (x *tx) PutGrant(g *authz.Grant) error {
-	return put(x.t.Bucket(bucketGrants), []byte(g.ID), g, "grant")
+	return put(x, bucketGrants, []byte(g.ID), g, "grant")
 }
 
 // indexKey is grant id ‖ 0 ‖ digest. Grant ids never contain a zero byte.
@@ -110,7 +114,7 @@ func (x *tx) DeleteGrant(id string) error {
 }
 
 func (x *tx) Token(d authz.Digest) (*authz.Token, error) {
-	t, err := get[authz.Token](x.t.Bucket(bucketTokens), d[:], "token")
+	t, err := get[authz.Token](x, bucketTokens, d[:], "token")
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +123,7 @@ func (x *tx) Token(d authz.Digest) (*authz.Token, error) {
 }
 
 func (x *tx) PutToken(t *authz.Token) error {
-	if err := put(x.t.Bucket(bucketTokens), t.Digest[:], t, "token"); err != nil {
+	if err := put(x, bucketTokens, t.Digest[:], t, "token"); err != nil {
 		return err
 	}
 	return x.t.Bucket(bucketGrantTokens).Put(indexKey(t.GrantID, t.Digest), nil)
@@ -163,7 +167,7 @@ func (x *tx) GrantTokens(grantID string) ([]authz.Token, error) {
 }
 
 func (x *tx) ForEachToken(fn func(*authz.Token) error) error {
-	return x.t.Bucket(bucketTokens).ForEach(func(k, v []byte) error {
+	return x.sealedEach(bucketTokens, func(k, v []byte) error {
 		var t authz.Token
 		if err := json.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("decode token: %w", err)
@@ -182,7 +186,11 @@ func (x *tx) AppendAudit(e *authz.Event) error {
 	e.Seq = seq
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
-	return put(b, k[:], e, "audit event")
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit event: %w", err)
+	}
+	return b.Put(k[:], data)
 }
 
 func (x *tx) Audit(limit int) ([]authz.Event, error) {

@@ -50,6 +50,18 @@ func (w *Wallet) AskGrant(ctx context.Context, ar *approval.Request) (approval.D
 	return d, nil
 }
 
+// WaitUnlocked holds a door's request until the vault is unlocked, as
+// AskGrant and Send do, for a door that must read a standing permission
+// before it can ask anything: the permission records open only at the
+// first unlock. It counts as a prompt for who's origin and client.
+// Errors: ErrBusy, ErrLocked, or ctx's error.
+func (w *Wallet) WaitUnlocked(ctx context.Context, who approval.Waiting) error {
+	if !w.allowPrompt(who.Origin, who.ClientID) {
+		return ErrBusy
+	}
+	return w.untilUnlocked(ctx, who)
+}
+
 func (w *Wallet) recordDenied(ar *approval.Request, why string) {
 	w.record(authz.Event{Type: authz.EventDenied, ClientID: ar.ClientID, Origin: ar.Origin,
 		Scopes: authz.Scopes(ar.RequestedScopes), Detail: why})

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,7 +157,12 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 		log.Warn("no node configured: transactions and /api/me will answer that the node is unreachable; pass --node URL")
 	}
 
-	w, err := wallet.New(wallet.Config{Chain: o.Chain, Grants: iss, Vault: o.Vault, Signer: o.Vault, Node: wnode,
+	// The permission records open at the first unlock (their key is in the
+	// vault); until then the wallet and the doors see the vault as locked,
+	// so that a request waiting for the unlock goes on only once the
+	// records it needs can be read.
+	gate := recordsGate{o.Vault, o.Store}
+	w, err := wallet.New(wallet.Config{Chain: o.Chain, Grants: iss, Vault: gate, Signer: o.Vault, Node: wnode,
 		Logger: log, Now: o.Now, ApprovalTimeout: o.ApprovalTimeout, ConfirmTimeout: o.ConfirmTimeout, UnlockWait: o.UnlockWait,
 		PromptsPerMinute: o.Limits.PromptsPerMinute, PromptBurst: o.Limits.PromptBurst,
 		MaxPending: o.Limits.MaxPending, MaxPendingPerOrigin: o.Limits.MaxPendingPerOrigin, MaxUnlockWaiters: o.Limits.MaxUnlockWaiters})
@@ -164,17 +170,24 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.Wallet = w
-	if n, err := w.PruneNoAsk(); err != nil {
-		log.Error("check stored don't-ask-again entries", "err", err)
-	} else if n > 0 {
-		log.Warn("dropped don't-ask-again entries the current rules do not allow (see the audit log)", "count", n)
+	var prune sync.Once
+	opened := func() {
+		if openRecords(o.Vault, o.Store, grants, o.Now, log) {
+			prune.Do(func() { pruneNoAsk(w, log) })
+		}
+	}
+	remove := o.Vault.OnUnlock(opened)
+	d.wg.Add(1)
+	go func() { defer d.wg.Done(); <-ctx.Done(); remove() }()
+	if !o.Vault.Locked() {
+		opened()
 	}
 
 	ik, err := loadInstanceKey(o.Store)
 	if err != nil {
 		return nil, err
 	}
-	srv, err = localapi.New(localapi.Config{Listen: o.Listen, Wallet: w, Issuer: iss, Vault: o.Vault, Node: rnode,
+	srv, err = localapi.New(localapi.Config{Listen: o.Listen, Wallet: w, Issuer: iss, Vault: gate, Node: rnode,
 		Logger: log, Now: o.Now, Limits: localapi.Limits{PerMinute: o.Limits.PerMinute, Burst: o.Limits.Burst},
 		SweepInterval: o.SweepInterval, AccountCacheTTL: o.AccountCacheTTL, InstanceKey: ik})
 	if err != nil {
@@ -227,6 +240,96 @@ func loadInstanceKey(db *store.DB) (*jose.InstanceKey, error) {
 	}
 	defer clear(raw)
 	return jose.NewInstanceKey(raw)
+}
+
+// recordsGate is the vault as the wallet and the doors see it: locked
+// until the store's permission records are open too.
+type recordsGate struct {
+	*signer.Vault
+	db *store.DB
+}
+
+// Locked implements wallet.Vault and localapi.Vault.
+func (g recordsGate) Locked() bool { return g.Vault.Locked() || g.db.Sealed() }
+
+// openRecords opens the store's permission records under the vault's store
+// key, once, at the first unlock: it logs and audits what failed its check
+// (and so is ignored) or was adopted from an older version. It reports
+// whether the records are open.
+func openRecords(v *signer.Vault, db *store.DB, grants authz.Store, now func() time.Time, log *slog.Logger) (open bool) {
+	if !db.Sealed() {
+		return true
+	}
+	key, fresh, err := v.StoreKey()
+	if err != nil {
+		log.Error("permission records stay closed: no store key from the vault", "err", err)
+		return false
+	}
+	rep, err := db.OpenRecords(key, fresh)
+	clear(key)
+	if err != nil {
+		log.Error("permission records stay closed", "err", err)
+		return false
+	}
+	if now == nil {
+		now = time.Now
+	}
+	var events []authz.Event
+	if rep.Adopted > 0 {
+		log.Info("sealed the permission records of an older version under the vault's key", "count", rep.Adopted)
+		events = append(events, authz.Event{Type: authz.EventRecordsAdopted, Time: now(),
+			Detail: fmt.Sprintf("%d records of an older version sealed under the vault's key", rep.Adopted)})
+	}
+	if len(rep.Rejected) > 0 {
+		log.Warn("permission records failed their check and are ignored (written or changed without the passphrase)",
+			"count", len(rep.Rejected), "other_key", rep.OtherKey, "records", rejectedList(rep.Rejected, 10))
+		events = append(events, authz.Event{Type: authz.EventRecordsRejected, Time: now(),
+			Detail: fmt.Sprintf("%d records failed their check and are ignored: %s", len(rep.Rejected), rejectedList(rep.Rejected, 10))})
+	}
+	if len(events) > 0 {
+		err := grants.Update(func(tx authz.Tx) error {
+			for i := range events {
+				if err := tx.AppendAudit(&events[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			log.Error("audit the permission records' check", "err", err)
+		}
+	}
+	db.OnRejected(func(r store.RejectedRecord) {
+		log.Warn("a permission record failed its check and is ignored", "kind", r.Kind, "id", r.ID, "why", r.Why)
+	})
+	return true
+}
+
+// pruneNoAsk applies the current rules to the stored don't-ask-again
+// entries, once the records are open.
+func pruneNoAsk(w *wallet.Wallet, log *slog.Logger) {
+	if n, err := w.PruneNoAsk(); err != nil {
+		log.Error("check stored don't-ask-again entries", "err", err)
+	} else if n > 0 {
+		log.Warn("dropped don't-ask-again entries the current rules do not allow (see the audit log)", "count", n)
+	}
+}
+
+// rejectedList names up to n rejected records, for a log line or an audit
+// event's detail.
+func rejectedList(rs []store.RejectedRecord, n int) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i == n {
+			fmt.Fprintf(&b, " and %d more", len(rs)-n)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s (%s)", r.Kind, r.ID, r.Why)
+	}
+	return b.String()
 }
 
 // auditTap is the store with an ear on the audit log: each event a
