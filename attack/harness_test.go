@@ -102,6 +102,7 @@ func (e *env) do(method, path, body string, hdr map[string]string) response {
 type tokens struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
+	IDToken      string `json:"id_token"`
 }
 
 // code runs authorize → approve (as account) and returns an unredeemed
