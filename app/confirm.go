@@ -64,7 +64,13 @@ func (cw *confirmWindow) build() {
 	if t == nil {
 		t = &approval.Transaction{}
 	}
-	origin := widget.NewLabelWithStyle(clean(req.Origin, 200), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	who := req.Origin
+	if t.Source != "" {
+		// No site stands behind it (a link): say what brought it, never
+		// a name the request chose.
+		who = "A hive:// link"
+	}
+	origin := widget.NewLabelWithStyle(clean(who, 200), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	origin.SizeName = theme.SizeNameHeadingText
 	origin.Wrapping = fyne.TextWrapBreak
 	key := t.Authority
@@ -75,6 +81,9 @@ func (cw *confirmWindow) build() {
 	top := container.NewVBox(origin, intro)
 	for _, w := range originWarnings(req.Origin, knownHosts) {
 		top.Add(warningRow(w))
+	}
+	if t.Source != "" {
+		top.Add(warningRow("Who made this link is not known: check every line below before you sign."))
 	}
 
 	ops := container.NewVBox()
@@ -100,15 +109,28 @@ func (cw *confirmWindow) build() {
 		facts.Add(s)
 	}
 	facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
+	if t.SignOnly {
+		facts.Add(paragraph("Signed only: Localsigner does not broadcast it, but whoever receives it can."))
+	}
+	if t.Callback != "" {
+		cb := paragraph("The result is sent to " + clean(t.Callback, 200))
+		cb.TextStyle.Bold = true
+		facts.Add(cb)
+	}
+	for _, n := range t.Notes {
+		facts.Add(paragraph(clean(n, 300)))
+	}
 	if t.Reason != "" {
 		r := paragraph("Why you are asked: " + clean(t.Reason, 200))
 		facts.Add(r)
 	}
-	who := "App id: " + clean(req.ClientID, 80)
-	if req.Registered && req.ClientName != "" {
-		who = "Registered app " + quote(req.ClientName, 64) + " (" + clean(req.ClientID, 80) + ")"
+	if t.Source == "" {
+		app := "App id: " + clean(req.ClientID, 80)
+		if req.Registered && req.ClientName != "" {
+			app = "Registered app " + quote(req.ClientName, 64) + " (" + clean(req.ClientID, 80) + ")"
+		}
+		facts.Add(widget.NewLabel(app))
 	}
-	facts.Add(widget.NewLabel(who))
 
 	// The JSON is set in monospace type only when asked for: each text
 	// style costs its own fonts in memory.

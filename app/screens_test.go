@@ -236,3 +236,38 @@ func TestConfirmWindow(t *testing.T) {
 		t.Fatal("Return approved the transaction")
 	}
 }
+
+// A link's confirmation names no site: it says a hive:// link asks, that
+// its maker is unknown, whether it is only signed, and where the result
+// goes, before the user decides.
+func TestConfirmWindowForLink(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "", "alice")
+	r.Kind, r.Origin, r.ClientID = approval.KindTransaction, "", ""
+	r.Transaction = &approval.Transaction{Authority: "active", Reason: "this request holds no standing permission, so every transaction asks you",
+		Source: "a hive:// link (who made it is not known)", Callback: "shop.example", SignOnly: true,
+		Notes: []string{"The link prefers @bob; you chose to sign as @alice."},
+		Operations: []approval.Operation{{Name: "transfer", Summary: "Transfer 5.000 HBD from @alice to @shop, memo “order 7”",
+			JSON: json.RawMessage(`["transfer",{"from":"alice","to":"shop","amount":"5.000 HBD","memo":"order 7"}]`)}}}
+	req := ask(t, q, r)
+	u.syncApprovals()
+	var cw *confirmWindow
+	for _, w := range u.confirms {
+		cw = w
+	}
+	if cw == nil {
+		t.Fatal("no confirmation window for the link")
+	}
+	content := cw.w.Content()
+	for _, want := range []string{"A hive:// link", "Who made this link is not known", "Signed only", "The result is sent to shop.example",
+		"The link prefers @bob", "Transfer 5.000 HBD from @alice to @shop"} {
+		wantText(t, content, want)
+	}
+	if hasText(content, "App id:") {
+		t.Error("a link's confirmation names an app id")
+	}
+	cw.deny.OnTapped()
+	if d := req.answer(t); d.Approved {
+		t.Fatal("Deny approved the link")
+	}
+}

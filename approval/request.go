@@ -83,6 +83,19 @@ type Transaction struct {
 	// to @bob with no memo, any amount"). Empty when the transaction cannot
 	// be remembered.
 	Remember []string `json:"remember,omitempty"`
+	// Source, set when no site or app stands behind the request, says what
+	// brought it ("a hive:// link"): who made it is not known, and the
+	// window says so.
+	Source string `json:"source,omitempty"`
+	// Callback is the host the result will be sent to after signing (a
+	// link's callback), shown before the user decides; empty if none.
+	Callback string `json:"callback,omitempty"`
+	// SignOnly: the transaction is signed and handed back, not broadcast
+	// by Localsigner (whoever receives it may broadcast it).
+	SignOnly bool `json:"sign_only,omitempty"`
+	// Notes are further facts the user should read before deciding, one
+	// line each (the link asked for a key the operations do not need).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Operation is one operation as the user sees it.

@@ -187,7 +187,11 @@ func runApprovals(env Env, args []string) error {
 		}
 	}
 	for _, p := range txs {
-		fmt.Fprintf(env.Stdout, "\nTransaction %s from %s for @%s (%s):\n", p.ID, orDash(p.Origin), p.Account, p.Transaction.Reason)
+		from := orDash(p.Origin)
+		if p.Transaction.Source != "" {
+			from = p.Transaction.Source
+		}
+		fmt.Fprintf(env.Stdout, "\nTransaction %s from %s for @%s (%s):\n", p.ID, from, p.Account, p.Transaction.Reason)
 		for _, op := range p.Transaction.Operations {
 			fmt.Fprintf(env.Stdout, "  - %s\n", op.Summary)
 			for _, d := range op.Details {
@@ -196,6 +200,15 @@ func runApprovals(env Env, args []string) error {
 		}
 		if len(p.Transaction.Spending) > 0 {
 			fmt.Fprintf(env.Stdout, "  spends %s\n", strings.Join(p.Transaction.Spending, ", "))
+		}
+		if p.Transaction.SignOnly {
+			fmt.Fprintln(env.Stdout, "  signed only: Localsigner does not broadcast it; whoever receives it may")
+		}
+		if p.Transaction.Callback != "" {
+			fmt.Fprintf(env.Stdout, "  the result is sent to %s\n", tx.CleanText(p.Transaction.Callback, 120))
+		}
+		for _, n := range p.Transaction.Notes {
+			fmt.Fprintf(env.Stdout, "  note: %s\n", n)
 		}
 		fmt.Fprintf(env.Stdout, "  sign it: localsigner approve %s   refuse: localsigner deny %s   (raw JSON: approvals --json)\n", p.ID, p.ID)
 		if len(p.Transaction.Remember) > 0 {

@@ -80,6 +80,7 @@ var commands = map[string]command{
 	"forget":    {"ask again for what \"don't ask again\" let through", runForget},
 	"apps":      {"registered apps (own scripts): add, ls, rm", runApps},
 	"log":       {"show the audit log", runLog},
+	"open":      {"sign what a hive:// link asks, after your confirmation in the running Localsigner", runOpen},
 	// Offline check of a login's id_token, as a dapp's backend does (verify.go).
 	"verify-login": {"verify an id_token against the account's key on chain", runVerifyLogin},
 
@@ -97,6 +98,11 @@ func Main(args []string, env Env) int {
 		return report(env, runGUI(env, args))
 	}
 	name := args[0]
+	if isLinkArg(name) {
+		// The OS hands a clicked link to a new process: pass it to the
+		// running Localsigner, as `localsigner open` does.
+		return report(env, runOpen(env, args))
+	}
 	if name == "help" || name == "-h" || name == "--help" {
 		usage(env.Stdout)
 		return exitOK

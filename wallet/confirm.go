@@ -168,7 +168,8 @@ func (w *Wallet) confirm(ctx context.Context, req *Request, g *authz.Grant, name
 	if len(roles) > 0 {
 		authority = roles[len(roles)-1]
 	}
-	tc := &approval.Transaction{Authority: authority.String(), Reason: reason, Spending: spendingText(facts)}
+	tc := &approval.Transaction{Authority: authority.String(), Reason: reason, Spending: spendingText(facts),
+		Source: req.Source, Callback: req.Callback, SignOnly: req.NoBroadcast, Notes: req.Notes}
 	if g != nil {
 		tc.GrantID = g.ID
 	}

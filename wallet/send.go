@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,6 +33,35 @@ type Request struct {
 	// then the client's first one.
 	Origin string
 	Ops    []tx.Operation
+
+	// The fields below serve requests without a grant (links).
+
+	// Header, if set, is the transaction's fixed TaPoS and expiration (a
+	// link that names them); nil takes the head block's at signing.
+	Header *Header
+	// NoBroadcast signs and returns the transaction (Result.Signed)
+	// without broadcasting it.
+	NoBroadcast bool
+	// Source, Callback and Notes are shown on the confirmation: see
+	// approval.Transaction.
+	Source, Callback string
+	Notes            []string
+}
+
+// Header is a transaction's reference block and expiration.
+type Header struct {
+	RefBlockNum    uint16
+	RefBlockPrefix uint32
+	Expiration     time.Time
+}
+
+// Signed is a transaction signed and not broadcast (Request.NoBroadcast).
+type Signed struct {
+	// Transaction is the signed transaction in the chain's JSON form.
+	Transaction json.RawMessage
+	// Signatures are the compact signatures, hex, in the transaction's
+	// order.
+	Signatures []string
 }
 
 // Result is where a transaction landed. Its JSON is the form condenser_api's
@@ -42,6 +72,11 @@ type Result struct {
 	BlockNum uint32 `json:"block_num"`
 	TrxNum   uint32 `json:"trx_num"`
 	Expired  bool   `json:"expired"`
+	// Signed is set instead of a block for Request.NoBroadcast.
+	Signed *Signed `json:"-"`
+	// Signatures are the transaction's signatures, hex, for a link's
+	// callback.
+	Signatures []string `json:"-"`
 }
 
 // MaxOperations bounds one transaction; Hive blocks hold 64 KiB.
@@ -79,6 +114,9 @@ func (w *Wallet) Send(ctx context.Context, req Request) (*Result, error) {
 		if errors.Is(err, ErrNodeDown) && ev.TxID != "" {
 			ev.Detail += " (signed; it may still be included)"
 		}
+	} else if res.Signed != nil {
+		ev.Outcome = "signed"
+		ev.Detail = how
 	} else {
 		ev.Outcome = "broadcast"
 		ev.Detail = fmt.Sprintf("block %d; %s", res.BlockNum, how)
@@ -184,8 +222,14 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 		}
 	}
 
-	t, err := w.cfg.Node.PrepareTransaction(ctx, req.Ops, 0)
-	if err != nil {
+	var t *tx.Transaction
+	if h := req.Header; h != nil {
+		t = &tx.Transaction{Chain: c, RefBlockNum: h.RefBlockNum, RefBlockPrefix: h.RefBlockPrefix,
+			Expiration: h.Expiration, Operations: req.Ops}
+		if err := t.Validate(); err != nil {
+			return nil, "", fmt.Errorf("%w: %w", ErrInvalidOperations, err)
+		}
+	} else if t, err = w.cfg.Node.PrepareTransaction(ctx, req.Ops, 0); err != nil {
 		release()
 		return nil, "", NodeError("prepare the transaction", err)
 	}
@@ -208,6 +252,14 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 		t.Signatures = append(t.Signatures, sig)
 	}
 	ev.TxID = id.String()
+	if req.NoBroadcast {
+		raw, err := t.MarshalJSON()
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: %w", ErrInvalidOperations, err)
+		}
+		return &Result{ID: ev.TxID, Signed: &Signed{Transaction: raw, Signatures: sigHex(t)}, Signatures: sigHex(t)},
+			how + "; signed only, not broadcast", nil
+	}
 	br, err := w.cfg.Node.Broadcast(ctx, t)
 	if err != nil {
 		if errors.Is(err, node.ErrRejected) {
@@ -218,7 +270,15 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	if req.Grant != nil {
 		w.cfg.Grants.NoteUse(req.Grant.GrantID)
 	}
-	return &Result{ID: br.ID, BlockNum: br.BlockNum, TrxNum: br.TrxNum}, how, nil
+	return &Result{ID: br.ID, BlockNum: br.BlockNum, TrxNum: br.TrxNum, Signatures: sigHex(t)}, how, nil
+}
+
+func sigHex(t *tx.Transaction) []string {
+	out := make([]string, len(t.Signatures))
+	for i, s := range t.Signatures {
+		out[i] = s.String()
+	}
+	return out
 }
 
 // checkOperations applies the grant (nil: none, the user decides) to every

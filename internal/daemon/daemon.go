@@ -18,6 +18,7 @@ import (
 
 	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/links"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
 	"localsigner/localapi/jose"
@@ -101,6 +102,8 @@ type Daemon struct {
 	// start: the server runs and says the node is unreachable).
 	Node  *node.Client
 	Chain *chain.Chain
+	// Links is the door for hive:// links (the admin socket's "open").
+	Links *links.Door
 
 	wg   sync.WaitGroup
 	mu   sync.Mutex
@@ -197,13 +200,18 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.Server = srv
+	var lnode links.Node
+	if wnode != nil {
+		lnode = wnode
+	}
+	d.Links = links.NewDoor(o.Chain, w, lnode, gate)
 	d.serve(func() error { return srv.Serve(ctx) })
 	if !o.NoAdmin {
 		ln, err := admin.Listen(o.DataDir)
 		if err != nil {
 			log.Warn("admin channel not available; the command line cannot reach this instance", "err", err)
 		} else {
-			d.serve(func() error { return admin.Serve(ctx, ln, srv, log) })
+			d.serve(func() error { return admin.Serve(ctx, ln, adminBackend{srv, d.Links}, log) })
 		}
 	}
 	return d, nil
@@ -241,6 +249,20 @@ func loadInstanceKey(db *store.DB) (*jose.InstanceKey, error) {
 	defer clear(raw)
 	return jose.NewInstanceKey(raw)
 }
+
+// adminBackend is what the admin socket serves: the local API server's
+// management calls and the link door.
+type adminBackend struct {
+	*localapi.Server
+	links *links.Door
+}
+
+// OpenLink implements admin.LinkBackend.
+func (b adminBackend) OpenLink(ctx context.Context, a links.OpenArgs) (*links.Outcome, error) {
+	return b.links.Open(ctx, a)
+}
+
+var _ admin.LinkBackend = adminBackend{}
 
 // recordsGate is the vault as the wallet and the doors see it: locked
 // until the store's permission records are open too.

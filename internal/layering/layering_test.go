@@ -34,14 +34,14 @@ var rules = []struct {
 	direct    bool
 	why       string
 }{
-	{"localsigner/signer", []string{"localsigner/localapi", "localsigner/app", "localsigner/cli", "localsigner/wallet",
+	{"localsigner/signer", []string{"localsigner/localapi", "localsigner/links", "localsigner/app", "localsigner/cli", "localsigner/wallet",
 		"localsigner/approval", "localsigner/authz", "localsigner/store", "localsigner/internal/daemon", "fyne.io/"}, false,
 		"the signer is the bottom layer: it never knows who asks, or why"},
 	{"localsigner/authz", []string{"net/http"}, false,
 		"the grant model is plain data and rules: the doors speak HTTP, not it"},
 	{"localsigner/approval", []string{"net/http"}, false,
 		"an approval request is what a person decides on: the GUI and the CLI both answer it, neither over HTTP"},
-	{"localsigner/wallet", []string{"localsigner/localapi", "localsigner/app", "localsigner/cli", "localsigner/store",
+	{"localsigner/wallet", []string{"localsigner/localapi", "localsigner/links", "localsigner/app", "localsigner/cli", "localsigner/store",
 		"localsigner/internal/daemon", "fyne.io/"}, false,
 		"the wallet is the one policy every door goes through: it knows no door, no GUI and no storage engine"},
 	{"localsigner/wallet", []string{"net/http", "localsigner/signer/internal", "localsigner/signer/devnet"}, true,
@@ -50,6 +50,11 @@ var rules = []struct {
 		"the doors are adapters the composition root wires: they never reach up into the GUI or the command line"},
 	{"localsigner/localapi", []string{"localsigner/signer=", "localsigner/signer/internal", "localsigner/signer/devnet", "localsigner/store"}, true,
 		"a door holds no key and no record store: it asks the wallet to sign and the issuer about grants"},
+	{"localsigner/links", []string{"localsigner/localapi", "localsigner/app", "localsigner/cli", "localsigner/internal/daemon",
+		"localsigner/store", "fyne.io/"}, false,
+		"the link door is an adapter like the HTTP doors: it knows no server, GUI or command line"},
+	{"localsigner/links", []string{"localsigner/signer=", "localsigner/signer/internal", "localsigner/signer/devnet", "net/http"}, true,
+		"a link is signed only through the wallet: the door holds no key and makes no request of its own"},
 	{"localsigner/cli", []string{"localsigner/app", "fyne.io/"}, false,
 		"the command line must build and run without a display"},
 	{"localsigner/app", []string{"fyne.io/fyne/v2/app", "localsigner/cli", "localsigner/localapi", "localsigner/internal/daemon",

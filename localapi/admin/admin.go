@@ -15,11 +15,13 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
-	"localsigner/approval"
 
+	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/links"
 	"localsigner/localapi"
 )
 
@@ -58,6 +60,14 @@ type Backend interface {
 	SetClientFlags(id string, query, cookie bool) error
 	SetAppPassword(id string, off bool) (string, error)
 	ForgetNoAsk(grantID, operation, to string) (int, error)
+}
+
+// LinkBackend is a Backend that also opens hive:// links (the op "open",
+// which waits for the user's confirmation). Serve answers "open" only when
+// its Backend is one.
+type LinkBackend interface {
+	Backend
+	OpenLink(ctx context.Context, a links.OpenArgs) (*links.Outcome, error)
 }
 
 var _ Backend = (*localapi.Server)(nil)

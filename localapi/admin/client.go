@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"localsigner/approval"
+	"localsigner/links"
 
 	"localsigner/authz"
 	"localsigner/localapi"
@@ -92,6 +93,19 @@ func (c *Client) Approvals() ([]approval.Request, error) {
 	var out []approval.Request
 	err := c.call("approvals", nil, &out)
 	return out, err
+}
+
+// OpenLink hands a hive:// link to the running Localsigner and waits until
+// it is signed (after the user's confirmation), refused, or resolved only
+// (a.DryRun).
+func (c *Client) OpenLink(a links.OpenArgs) (*links.Outcome, error) {
+	long := *c
+	long.timeout = linkTimeout + time.Minute
+	var out links.Outcome
+	if err := long.call("open", a, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Waiting lists the requests held until the vault is unlocked.

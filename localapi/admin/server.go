@@ -18,12 +18,17 @@ import (
 
 	"localsigner/approval"
 	"localsigner/internal/datadir"
+	"localsigner/links"
 
 	"localsigner/authz"
 )
 
-// connTimeout bounds one exchange on the socket.
-const connTimeout = 30 * time.Second
+// connTimeout bounds one exchange on the socket; linkTimeout one "open",
+// which waits for the user to confirm.
+const (
+	connTimeout = 30 * time.Second
+	linkTimeout = 30 * time.Minute
+)
 
 // SocketPath returns the socket's path in dataDir.
 func SocketPath(dataDir string) string { return filepath.Join(dataDir, SocketName) }
@@ -85,12 +90,12 @@ func Serve(ctx context.Context, ln net.Listener, b Backend, log *slog.Logger) er
 				log.Warn("admin connection refused", "err", err)
 				return
 			}
-			handle(conn, b, log)
+			handle(ctx, conn, b, log)
 		}()
 	}
 }
 
-func handle(conn net.Conn, b Backend, log *slog.Logger) {
+func handle(ctx context.Context, conn net.Conn, b Backend, log *slog.Logger) {
 	conn.SetDeadline(time.Now().Add(connTimeout))
 	line, err := bufio.NewReader(io.LimitReader(conn, maxMessage)).ReadBytes('\n')
 	var resp response
@@ -101,7 +106,12 @@ func handle(conn net.Conn, b Backend, log *slog.Logger) {
 	if err != nil {
 		resp.Error = "malformed request"
 	} else {
-		result, err := dispatch(b, req)
+		var result any
+		if lb, ok := b.(LinkBackend); ok && req.Op == "open" {
+			result, err = openLink(ctx, conn, lb, req)
+		} else {
+			result, err = dispatch(b, req)
+		}
 		if err != nil {
 			resp.Error = err.Error()
 			log.Debug("admin request failed", "op", req.Op, "err", err)
@@ -115,6 +125,25 @@ func handle(conn net.Conn, b Backend, log *slog.Logger) {
 	}
 	out, _ := json.Marshal(resp)
 	conn.Write(append(out, '\n'))
+}
+
+// openLink runs "open": it may wait for the user for minutes, so the
+// exchange gets linkTimeout, and ends early if the command line hangs up
+// (its context is cancelled, which withdraws the confirmation).
+func openLink(ctx context.Context, conn net.Conn, b LinkBackend, req request) (any, error) {
+	a, err := args[links.OpenArgs](req.Args)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetDeadline(time.Now().Add(linkTimeout))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		var b [1]byte
+		conn.Read(b[:]) // the client sends nothing more: this returns when it leaves
+		cancel()
+	}()
+	return b.OpenLink(ctx, a)
 }
 
 // strictUnmarshal decodes one JSON value, refusing unknown fields and

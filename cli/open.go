@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"localsigner/links"
+	"localsigner/signer/tx"
+)
+
+// runOpen hands a hive:// link to the running Localsigner, which shows the
+// confirmation (the desktop app's window, or `localsigner approvals`), and
+// prints what became of it. With --dry-run it prints the transaction the
+// link would ask to sign and signs nothing. A link that names a callback
+// gets it opened in the browser once signed, unless --no-callback.
+func runOpen(env Env, args []string) error {
+	fs, dataDir, _ := adminFlags(env, "localsigner open", "[--data-dir DIR] [--as ACCOUNT] [--dry-run] [--no-callback] hive://sign/…", false)
+	as := fs.String("as", "", "account to sign as (default: the link's s=, else the only account held)")
+	dry := fs.Bool("dry-run", false, "print the transaction as JSON and sign nothing")
+	noCallback := fs.Bool("no-callback", false, "print the callback URL instead of opening it")
+	c, pos, err := adminConnect(fs, dataDir, args, 1)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(strings.ToLower(pos[0]), "has:") {
+		return errors.New("has:// (HiveAuth) links are not supported yet; nothing was signed")
+	}
+	if !*dry {
+		fmt.Fprintln(env.Stderr, "waiting for your confirmation in Localsigner (or: localsigner approvals, approve ID, deny ID)…")
+	}
+	out, err := c.OpenLink(links.OpenArgs{URI: pos[0], As: *as, DryRun: *dry})
+	if err != nil {
+		return err
+	}
+	if *dry {
+		return printJSON(env.Stdout, out)
+	}
+	if out.Broadcast {
+		fmt.Fprintf(env.Stdout, "broadcast %s in block %d\n", out.TxID, out.Block)
+	} else {
+		fmt.Fprintf(env.Stdout, "signed %s (not broadcast)\n%s\n", out.TxID, out.Transaction)
+	}
+	if out.Callback == "" {
+		return nil
+	}
+	if *noCallback {
+		fmt.Fprintf(env.Stdout, "callback: %s\n", out.Callback)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "opening the callback at %s\n", tx.CleanText(out.CallbackHost, 120))
+	if err := openBrowser(out.Callback); err != nil {
+		return fmt.Errorf("open the callback (%s): %w", out.Callback, err)
+	}
+	return nil
+}
+
+// isLinkArg reports whether a first argument is a link the OS handed over
+// (a hive: or has: URI) rather than a command.
+func isLinkArg(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "hive:") || strings.HasPrefix(l, "has:")
+}
+
+// openBrowser opens an https URL with the desktop's handler.
+var openBrowser = func(u string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", u)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
+	default:
+		if _, err := exec.LookPath("xdg-open"); err != nil {
+			return errors.New("no xdg-open to open it with; pass --no-callback to print it")
+		}
+		cmd = exec.Command("xdg-open", u)
+	}
+	return cmd.Start()
+}

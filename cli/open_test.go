@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"localsigner/approval"
+	"localsigner/signer/devnet"
+)
+
+// TestOpenLink runs 'serve --headless --devnet' and opens hive:// links
+// from the command line: a dry run prints the transaction and asks
+// nothing; a real link waits in 'approvals' (from a link, with its
+// callback host) until 'approve', then prints the transaction id and the
+// callback with it; a bad link fails with its reason.
+func TestOpenLink(t *testing.T) {
+	const pass = "link test passphrase"
+	newServeDataDir(t, pass, devnet.DefaultPassword)
+	t.Setenv(envPassphrase, pass)
+	startServe(t)
+	run := func(want int, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := Main(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, VaultOptions: cheapVault}); code != want {
+			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
+		}
+		return out.String() + errOut.String()
+	}
+	b64u := func(s string) string {
+		return strings.ReplaceAll(base64.URLEncoding.EncodeToString([]byte(s)), "=", ".")
+	}
+
+	var dry struct {
+		Transaction json.RawMessage `json:"transaction"`
+		Authority   string          `json:"authority"`
+	}
+	if err := json.Unmarshal([]byte(run(exitOK, "open", "--dry-run", "--as", "alice", "hive://sign/follow/bob")), &dry); err != nil {
+		t.Fatal(err)
+	}
+	if dry.Authority != "posting" || !strings.Contains(string(dry.Transaction), `\"follower\":\"alice\"`) {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	if out := run(exitOK, "approvals"); !strings.Contains(out, "no pending requests") {
+		t.Fatalf("a dry run left a request: %s", out)
+	}
+
+	op := `["custom_json",{"required_auths":[],"required_posting_auths":["__signer"],"id":"follow","json":"[\"follow\",{\"follower\":\"__signer\",\"following\":\"bob\",\"what\":[\"blog\"]}]"}]`
+	uri := "hive://sign/op/" + b64u(op) + "?s=alice&cb=" + b64u("https://shop.example/done?tx={{id}}")
+	done := make(chan string, 1)
+	go func() { done <- run(exitOK, "open", "--no-callback", uri) }()
+	var ps []approval.Request
+	for deadline := time.Now().Add(10 * time.Second); len(ps) == 0; time.Sleep(20 * time.Millisecond) {
+		if err := json.Unmarshal([]byte(run(exitOK, "approvals", "--json")), &ps); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the link's confirmation is not pending")
+		}
+	}
+	table := run(exitOK, "approvals")
+	for _, want := range []string{"from a hive:// link", "the result is sent to shop.example", "localsigner approve " + ps[0].ID} {
+		if !strings.Contains(table, want) {
+			t.Fatalf("approvals does not say %q:\n%s", want, table)
+		}
+	}
+	run(exitOK, "approve", ps[0].ID)
+	var out string
+	select {
+	case out = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("open did not finish after the approval")
+	}
+	m := regexp.MustCompile(`broadcast ([0-9a-f]{40}) in block (\d+)`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "callback: https://shop.example/done?tx="+m[1]) {
+		t.Fatalf("open printed:\n%s", out)
+	}
+
+	if out := run(exitError, "open", "hive://sign/op/***"); !strings.Contains(out, "not base64url") {
+		t.Fatalf("bad link: %s", out)
+	}
+	// The OS starts `localsigner URI` for a clicked link: the same door.
+	if out := run(exitError, "hive://sign/login/x"); !strings.Contains(out, "not a signing action") {
+		t.Fatalf("a link as the first argument: %s", out)
+	}
+	if out := run(exitError, "has://auth_req/x"); !strings.Contains(out, "not supported yet") {
+		t.Fatalf("a has:// link: %s", out)
+	}
+}

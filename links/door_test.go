@@ -1,0 +1,224 @@
+package links_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"localsigner/approval"
+	"localsigner/authz"
+	"localsigner/internal/testkit"
+	"localsigner/links"
+	"localsigner/localapi/admin"
+	"localsigner/signer/keys"
+	"localsigner/signer/tx"
+)
+
+func b64u(s string) string {
+	return strings.ReplaceAll(base64.URLEncoding.EncodeToString([]byte(s)), "=", ".")
+}
+
+const (
+	voteOp   = `["vote",{"voter":"__signer","author":"bob","permlink":"hello","weight":10000}]`
+	followOp = `["custom_json",{"required_auths":[],"required_posting_auths":["__signer"],"id":"follow","json":"[\"follow\",{\"follower\":\"__signer\",\"following\":\"bob\",\"what\":[\"blog\"]}]"}]`
+)
+
+// open hands a link to the running Localsigner over the admin socket, as
+// `localsigner open` does, and returns a function that waits for its end.
+func open(t *testing.T, k *testkit.Kit, a links.OpenArgs) func() (*links.Outcome, error) {
+	t.Helper()
+	type res struct {
+		out *links.Outcome
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		out, err := k.Admin.OpenLink(a)
+		ch <- res{out, err}
+	}()
+	return func() (*links.Outcome, error) {
+		select {
+		case r := <-ch:
+			return r.out, r.err
+		case <-time.After(20 * time.Second):
+			t.Fatal("the link did not finish")
+			return nil, nil
+		}
+	}
+}
+
+// confirmation waits for the link's confirmation in the approval queue.
+func confirmation(t *testing.T, c *admin.Client) approval.Request {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ps, err := c.Approvals()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) == 1 {
+			return ps[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pending requests, want the link's confirmation", len(ps))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A link is signed only after the user's click in a confirmation that says
+// where it came from and where the answer goes; the callback then carries
+// the transaction id, and the transaction is on the devnet.
+func TestLinkBroadcast(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	var mu sync.Mutex
+	var got url.Values
+	shop := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.URL.Query()
+		mu.Unlock()
+	}))
+	defer shop.Close()
+	cb := shop.URL + "/paid?id={{id}}&block={{block}}&sig={{sig}}"
+	uri := "hive://sign/op/" + b64u(followOp) + "?s=alice&cb=" + b64u(cb)
+
+	wait := open(t, k, links.OpenArgs{URI: uri})
+	p := confirmation(t, k.Admin)
+	tc := p.Transaction
+	if p.Kind != approval.KindTransaction || tc == nil || tc.Source != links.Source || p.Account != "alice" ||
+		tc.Callback != strings.TrimPrefix(shop.URL, "https://") || len(tc.Remember) != 0 || tc.Operations[0].Name != "custom_json" {
+		t.Fatalf("confirmation %+v %+v", p, tc)
+	}
+	if err := k.Admin.ApproveTransaction(p.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	out, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Broadcast || out.TxID == "" || out.Block == 0 || len(k.Devnet.Net.TransactionBlocks(out.TxID)) != 1 {
+		t.Fatalf("outcome %+v", out)
+	}
+	resp, err := shop.Client().Get(out.Callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if got.Get("id") != out.TxID || got.Get("block") == "0" || got.Get("sig") != out.Signatures[0] {
+		t.Fatalf("the callback got %v, want the transaction %s", got, out.TxID)
+	}
+}
+
+// A sign-only link returns a signed transaction that verifies against the
+// account's key on chain, and broadcasts nothing; the callback gets the
+// signature.
+func TestLinkSignOnly(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	transfer := `["transfer",{"from":"__signer","to":"bob","amount":"0.001 HIVE","memo":"invoice 12"}]`
+	uri := "hive://sign/op/" + b64u(transfer) + "?nb=&cb=" + b64u("https://shop.example/done?sig={{sig}}&id={{id}}")
+	wait := open(t, k, links.OpenArgs{URI: uri, As: "alice"})
+	p := confirmation(t, k.Admin)
+	if !p.Transaction.SignOnly || p.Transaction.Authority != "active" {
+		t.Fatalf("confirmation %+v", p.Transaction)
+	}
+	head := k.Devnet.Net.HeadBlockNum()
+	if err := k.Admin.ApproveTransaction(p.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	out, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Broadcast || len(out.Signatures) != 1 || !strings.HasPrefix(out.Callback, "https://shop.example/done?sig="+out.Signatures[0]+"&id=") ||
+		strings.HasSuffix(out.Callback, out.TxID) {
+		t.Fatalf("outcome %+v", out)
+	}
+	signed, err := tx.Decode(k.Chain, out.Transaction)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, err := signed.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := keys.Recover(digest, signed.Signatures[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts, err := k.Node.Accounts(t.Context(), []string{"alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := accts[0].Active.KeyAuths[0].Name; pub.Format(k.Chain.Prefix) != want {
+		t.Fatalf("signed by %s, alice's active key is %s", pub.Format(k.Chain.Prefix), want)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if len(k.Devnet.Net.TransactionBlocks(out.TxID)) != 0 || k.Devnet.Net.HeadBlockNum() == head {
+		t.Fatal("a sign-only link was broadcast (or the devnet stopped)")
+	}
+}
+
+// A dry run prints the transaction as it would be signed now and raises no
+// prompt; a denied link signs nothing; a bad link is refused before any
+// prompt, with its reason.
+func TestLinkDryRunDenyAndRefusals(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	out, err := k.Admin.OpenLink(links.OpenArgs{URI: "hive://sign/follow/bob", As: "alice", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tx.Decode(k.Chain, out.Transaction)
+	if err != nil || !out.DryRun || out.Authority != "posting" || len(d.Operations) != 1 || d.Operations[0].Name() != "custom_json" {
+		t.Fatalf("dry run %+v %v", out, err)
+	}
+	if ps, _ := k.Admin.Approvals(); len(ps) != 0 {
+		t.Fatalf("a dry run raised a prompt: %+v", ps)
+	}
+
+	wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + b64u(voteOp), As: "alice"})
+	if err := k.Admin.Deny(confirmation(t, k.Admin).ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wait(); err == nil || !strings.Contains(err.Error(), "denied") {
+		t.Fatalf("denied link: %v", err)
+	}
+
+	transfer := b64u(`["transfer",{"from":"__signer","to":"bob","amount":"1.000 HIVE","memo":""}]`)
+	for _, c := range []struct{ uri, as, want string }{
+		{"hive://sign/op/" + b64u(voteOp) + "?cb=" + b64u("javascript:alert(1)"), "alice", "not https"},
+		{"hive://sign/op/" + b64u(`["vote",{"voter":"__signer"}]`), "alice", "not valid"},
+		{"hive://sign/op/" + b64u(voteOp) + "?s=carol", "", "not in this vault"},
+		{"hive://sign/op/" + b64u(voteOp), "", "names no account"},
+		{"hive://sign/msg/" + b64u(`"hello"`), "alice", "not supported yet"},
+		{"hive://sign/op/" + transfer + "?a=posting", "alice", "need the active key"},
+	} {
+		_, err := k.Admin.OpenLink(links.OpenArgs{URI: c.uri, As: c.as})
+		var re *admin.RemoteError
+		if !errors.As(err, &re) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.uri, err, c.want)
+		}
+	}
+	if ps, _ := k.Admin.Approvals(); len(ps) != 0 {
+		t.Fatalf("a refused link raised a prompt: %+v", ps)
+	}
+	if evs, err := k.Admin.Log(0); err != nil || !hasOutcome(evs, "denied") {
+		t.Fatalf("audit log %v %v", evs, err)
+	}
+}
+
+func hasOutcome(evs []authz.Event, outcome string) bool {
+	for _, e := range evs {
+		if e.Type == authz.EventBroadcast && e.Door == "link" && e.Outcome == outcome {
+			return true
+		}
+	}
+	return false
+}
