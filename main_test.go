@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +98,16 @@ func TestDesktopAppUnderX(t *testing.T) {
 	sent := broadcast(tok.AccessToken, "http://"+listen,
 		`[["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":"e2e"}]]`)
 	x.signAndSend(sent, "5-confirm")
+
+	// 5b. A hive:// link clicked in the browser: the OS starts a second
+	// localsigner with the URI (the .desktop entry's %u), which hands it to
+	// the running app; its confirmation window signs it, and the browser
+	// (here a stand-in xdg-open that writes down the URL) is sent to the
+	// link's callback with the transaction id.
+	x.openLink("hive://sign/transfer/bob/0.500%20HIVE/"+
+		strings.TrimRight(base64.URLEncoding.EncodeToString([]byte("invoice 42")), "=")+
+		"?s=alice&cb="+strings.TrimRight(base64.URLEncoding.EncodeToString([]byte("https://shop.example/paid?tx={{id}}")), "="),
+		"https://shop.example/paid?tx=", "5b-link")
 
 	// 6. The other tabs, reached with Ctrl+2 … Ctrl+4 once a click in
 	// the header (on no widget) has given the window the keyboard.
@@ -446,6 +458,56 @@ func (x *xapp) signAndSend(sent <-chan result, shot string) {
 			return false
 		}
 	})
+}
+
+// openLink starts `localsigner URI` as the desktop does for a clicked
+// link, confirms the transaction in the running app's window (saving a
+// screenshot as shot), and checks that the link's process reports the
+// broadcast and opens the callback, which must start with wantCallback and
+// end with the transaction id.
+func (x *xapp) openLink(uri, wantCallback, shot string) {
+	x.t.Helper()
+	bin := x.t.TempDir()
+	opened := filepath.Join(bin, "opened")
+	script := "#!/bin/sh\nprintf '%s' \"$1\" > " + opened + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		x.t.Fatal(err)
+	}
+	cmd := exec.Command(x.bin, uri)
+	cmd.Env = append(slices.Clone(x.env), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		x.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	confirm := x.window("^Confirm transaction")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(confirm, shot)
+	x.click(confirm, func() bool {
+		select {
+		case err := <-exited:
+			if err != nil {
+				x.t.Fatalf("localsigner URI: %v\n%s", err, out.String())
+			}
+			return true
+		case <-time.After(3 * time.Second):
+			return false
+		}
+	})
+	m := regexp.MustCompile(`broadcast ([0-9a-f]{40}) in block \d+`).FindStringSubmatch(out.String())
+	if m == nil {
+		x.t.Fatalf("the link's process printed:\n%s", out.String())
+	}
+	var got []byte
+	waitFor(x.t, "the callback opened", func() bool {
+		got, _ = os.ReadFile(opened)
+		return len(got) > 0
+	})
+	if string(got) != wantCallback+m[1] {
+		x.t.Fatalf("the callback opened %q, want %q", got, wantCallback+m[1])
+	}
 }
 
 // approve clicks Approve and returns where the dapp's browser is sent.

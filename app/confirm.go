@@ -79,11 +79,12 @@ func (cw *confirmWindow) build() {
 	}
 	intro := paragraph("asks you to sign with the " + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
 	top := container.NewVBox(origin, intro)
-	for _, w := range originWarnings(req.Origin, knownHosts) {
-		top.Add(warningRow(w))
-	}
 	if t.Source != "" {
 		top.Add(warningRow("Who made this link is not known: check every line below before you sign."))
+	} else {
+		for _, w := range originWarnings(req.Origin, knownHosts) {
+			top.Add(warningRow(w))
+		}
 	}
 
 	ops := container.NewVBox()
@@ -173,7 +174,11 @@ func (cw *confirmWindow) build() {
 	cw.hint.Wrapping = fyne.TextWrapWord
 	cw.deny = newDefaultButton("Deny", func() { cw.decide(false) })
 	cw.deny.Icon = theme.CancelIcon()
-	cw.approve = widget.NewButtonWithIcon("Sign and send", theme.ConfirmIcon(), func() {
+	label := "Sign and send"
+	if t.SignOnly {
+		label = "Sign"
+	}
+	cw.approve = widget.NewButtonWithIcon(label, theme.ConfirmIcon(), func() {
 		if cw.guard.ready(cw.u.h.now()) {
 			cw.decide(true)
 		}

@@ -263,8 +263,11 @@ func TestConfirmWindowForLink(t *testing.T) {
 		"The link prefers @bob", "Transfer 5.000 HBD from @alice to @shop"} {
 		wantText(t, content, want)
 	}
-	if hasText(content, "App id:") {
-		t.Error("a link's confirmation names an app id")
+	if hasText(content, "App id:") || hasText(content, "address cannot be read") {
+		t.Errorf("a link's confirmation speaks of a site or an app id: %q", texts(content))
+	}
+	if cw.approve.Text != "Sign" {
+		t.Errorf("a sign-only link's button says %q", cw.approve.Text)
 	}
 	cw.deny.OnTapped()
 	if d := req.answer(t); d.Approved {
