@@ -17,7 +17,7 @@ RUN_DEPS := build
 # browser: the end-to-end tests (e2e/) drive Debian's chromium.
 # keychain: the vault's Secret Service tests start their own gnome-keyring on a
 # private session bus (they skip without it).
-TEST_DEPS := build window browser node keychain
+TEST_DEPS := build window browser node keychain package
 # Groups `make deps` installs: everything any target needs.
 DEPS ?= $(sort $(RUN_DEPS) $(TEST_DEPS))
 
@@ -52,7 +52,7 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # hidden folders and node_modules.
 FIND_GO := find . \( -name testdata -o -name node_modules -o -name '.?*' \) -prune -o -name '*.go' -type f -print
 
-.PHONY: deps deps-run deps-test build run test fuzz bench bench-compare clean
+.PHONY: deps deps-run deps-test build run test package fuzz bench bench-compare clean
 
 ## deps: install every Debian package any target needs (missing ones only).
 deps:
@@ -102,6 +102,14 @@ test: deps-test
 	$(XVFB) $(GO) test -race $(TESTFLAGS) $(PKGS)
 	@echo "== go test (internal/earlylocale, a module of its own)"
 	cd internal/earlylocale && $(GO) test $(TESTFLAGS) ./...
+	@echo "== package (built with the pinned fyne tool, contents checked)"
+	scripts/package.sh
+
+## package: the Linux package dist/localsigner-linux-ARCH.tar.xz (binary, icon, a desktop entry
+## that handles hive: and has: links), checked, plus the macOS and Windows link-handler metadata.
+package: deps-run
+	@scripts/deps.sh package
+	scripts/package.sh
 
 ## fuzz: run every Fuzz* target in the repo for FUZZTIME each (go runs one target at a time).
 # Go 1.26 can fail a target with "context deadline exceeded" at the end of a time budget
@@ -136,5 +144,5 @@ bench-compare: deps-run
 
 ## clean: remove what the build and tests leave in the tree (never the shared Go cache).
 clean:
-	rm -rf bin/ artifacts/
+	rm -rf bin/ artifacts/ dist/
 	find . \( -name testdata -o -name '.?*' \) -prune -o \( -name '*.test' -o -name '*.out' \) -type f -print -exec rm -f {} +
