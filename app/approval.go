@@ -59,7 +59,7 @@ func (u *UI) syncApprovals() {
 		_, open2 := u.confirms[r.ID]
 		switch {
 		case open || open2:
-		case r.Kind == approval.KindTransaction:
+		case r.Kind == approval.KindTransaction, r.Kind == approval.KindMessage:
 			u.openConfirm(r)
 		default:
 			u.openApproval(r)

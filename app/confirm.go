@@ -18,8 +18,12 @@ import (
 	"localsigner/signer/chain"
 )
 
-// confirmTitle is the title of every transaction confirmation window.
-const confirmTitle = "Confirm transaction? — Localsigner"
+// confirmTitle is the title of every transaction confirmation window,
+// messageTitle of every message's.
+const (
+	confirmTitle = "Confirm transaction? — Localsigner"
+	messageTitle = "Sign a message? — Localsigner"
+)
 
 // confirmWindow asks the user to confirm one transaction a dapp wants
 // signed (a KindTransaction request of the approval queue): every
@@ -46,7 +50,11 @@ func (u *UI) openConfirm(req approval.Request) *confirmWindow {
 	cw := &confirmWindow{prompt: prompt{u: u, req: req}}
 	cw.forget = func() { delete(u.confirms, req.ID) }
 	cw.onGone = cw.gone
-	cw.w = u.app.NewWindow(confirmTitle)
+	title := confirmTitle
+	if req.Kind == approval.KindMessage {
+		title = messageTitle
+	}
+	cw.w = u.app.NewWindow(title)
 	cw.build()
 	cw.w.SetCloseIntercept(cw.userClosed)
 	decisionKeys(cw.w, func() { cw.decide(false) })
@@ -61,6 +69,13 @@ func (u *UI) openConfirm(req approval.Request) *confirmWindow {
 func (cw *confirmWindow) build() {
 	req := cw.req
 	t := req.Transaction
+	msg := req.Message
+	if msg != nil {
+		// A message is confirmed like a transaction, with its text where
+		// the operations would be.
+		t = &approval.Transaction{Authority: msg.Authority, Source: msg.Source, Callback: msg.Callback, SignOnly: true,
+			Reason: "signing a message always asks you"}
+	}
 	if t == nil {
 		t = &approval.Transaction{}
 	}
@@ -77,7 +92,11 @@ func (cw *confirmWindow) build() {
 	if key == "" {
 		key = "active"
 	}
-	intro := paragraph("asks you to sign with the " + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
+	what := "asks you to sign with the "
+	if msg != nil {
+		what = "asks you to sign a message (not a transaction) with the "
+	}
+	intro := paragraph(what + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
 	top := container.NewVBox(origin, intro)
 	if t.Source != "" {
 		top.Add(warningRow("Who made this link is not known: check every line below before you sign."))
@@ -88,6 +107,12 @@ func (cw *confirmWindow) build() {
 	}
 
 	ops := container.NewVBox()
+	if msg != nil {
+		text := widget.NewLabel(clean(msg.Text, 4000))
+		text.Wrapping = fyne.TextWrapBreak
+		text.TextStyle.Bold = true
+		ops.Add(text)
+	}
 	for i, op := range t.Operations {
 		line := paragraph(clean(op.Summary, 400))
 		line.TextStyle.Bold = true
@@ -109,8 +134,10 @@ func (cw *confirmWindow) build() {
 		s.Importance = widget.WarningImportance
 		facts.Add(s)
 	}
-	facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
-	if t.SignOnly {
+	if msg == nil {
+		facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
+	}
+	if t.SignOnly && msg == nil {
 		facts.Add(paragraph("Signed only: Localsigner does not broadcast it, but whoever receives it can."))
 	}
 	if t.Callback != "" {
@@ -184,6 +211,9 @@ func (cw *confirmWindow) build() {
 		}
 	})
 	buttons := container.NewHBox(cw.deny, layout.NewSpacer(), cw.approve)
+	if msg != nil {
+		cw.raw.Hide() // no JSON behind a message
+	}
 	content := container.NewVBox(top, widget.NewSeparator(), widget.NewCard("", "", ops), facts, rememberBox, cw.raw, cw.rawText)
 	cw.w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), cw.left, cw.hint, buttons), nil, nil,
 		container.NewVScroll(content)))

@@ -274,3 +274,37 @@ func TestConfirmWindowForLink(t *testing.T) {
 		t.Fatal("Deny approved the link")
 	}
 }
+
+// A message to sign opens the confirmation window with its own title, the
+// text where operations would be, no fee and no JSON toggle, and a Sign
+// button.
+func TestConfirmWindowForMessage(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "", "alice")
+	r.Kind, r.Origin, r.ClientID = approval.KindMessage, "", ""
+	r.Message = &approval.Message{Authority: "posting", Text: "Log in to shop.example, nonce 8f3a",
+		Source: "a hive:// link (who made it is not known)", Callback: "shop.example"}
+	req := ask(t, q, r)
+	u.syncApprovals()
+	var cw *confirmWindow
+	for _, w := range u.confirms {
+		cw = w
+	}
+	if cw == nil || cw.w.Title() != messageTitle {
+		t.Fatalf("no message window (%v)", cw)
+	}
+	content := cw.w.Content()
+	for _, want := range []string{"A hive:// link", "sign a message (not a transaction) with the POSTING key of @alice",
+		"Log in to shop.example, nonce 8f3a", "The result is sent to shop.example"} {
+		wantText(t, content, want)
+	}
+	if hasText(content, "Fee:") || cw.raw.Visible() || cw.approve.Text != "Sign" {
+		t.Errorf("a message window shows a fee, a JSON toggle or %q", cw.approve.Text)
+	}
+	c.advance(approveDelay)
+	cw.update()
+	test.Tap(cw.approve)
+	if d := req.answer(t); !d.Approved {
+		t.Fatalf("decision %+v", d)
+	}
+}

@@ -29,6 +29,9 @@ const (
 	// Request.Transaction describes it. Decision.Approved and
 	// RememberSeconds matter.
 	KindTransaction = "transaction"
+	// KindMessage asks the user to sign a message, not a transaction, with
+	// one key; Request.Message describes it. Decision.Approved matters.
+	KindMessage = "message"
 )
 
 // Request is a request waiting for the user. It holds only what a person
@@ -58,10 +61,24 @@ type Request struct {
 	CreatedAt          time.Time `json:"created_at"`
 	ExpiresAt          time.Time `json:"expires_at"`
 
-	// Kind is KindAuthorize or KindTransaction.
+	// Kind is KindAuthorize, KindTransaction or KindMessage.
 	Kind string `json:"kind"`
 	// Transaction is set for KindTransaction only.
 	Transaction *Transaction `json:"transaction,omitempty"`
+	// Message is set for KindMessage only.
+	Message *Message `json:"message,omitempty"`
+}
+
+// Message is what a KindMessage request asks to sign.
+type Message struct {
+	// Authority is the key that signs: "posting" or "active".
+	Authority string `json:"authority"`
+	// Text is the message exactly as it will be signed (its SHA-256 is);
+	// windows show it cleaned of control and direction characters.
+	Text string `json:"text"`
+	// Source and Callback are as in Transaction.
+	Source   string `json:"source,omitempty"`
+	Callback string `json:"callback,omitempty"`
 }
 
 // Transaction is what a KindTransaction request asks to sign: one line per

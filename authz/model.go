@@ -177,6 +177,9 @@ const (
 	EventNoAskSet      = "no_ask_set"     // the user ticked "don't ask again" when confirming
 	EventNoAskRemoved  = "no_ask_removed" // the user removed "don't ask again" entries
 	EventMemoDecoded   = "memo_decoded"   // a dapp asked for an encrypted memo's text (never recorded)
+	// EventMessageSigned: a request to sign a message (not a transaction),
+	// whatever its outcome; the text is never recorded.
+	EventMessageSigned = "message_signed"
 	// EventRecordsRejected: stored permission records failed their check
 	// (written or changed without the vault's key) and are ignored.
 	EventRecordsRejected = "records_rejected"

@@ -145,8 +145,14 @@ func runApprovals(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var txs []approval.Request
+	var txs, msgs []approval.Request
 	err = printListing(env, ps, *asJSON, "no pending requests", "ID\tREDIRECT ORIGIN\tCLIENT\tSCOPES\tACCOUNT\tNOTE", func(tw io.Writer, p approval.Request) {
+		if p.Kind == approval.KindMessage && p.Message != nil {
+			msgs = append(msgs, p)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Origin), orDash(p.ClientID), "-",
+				orDash(p.Account), "sign a message ("+p.Message.Authority+" key)")
+			return
+		}
 		if p.Kind == approval.KindTransaction && p.Transaction != nil {
 			txs = append(txs, p)
 			var names []string
@@ -185,6 +191,18 @@ func runApprovals(env Env, args []string) error {
 				fmt.Fprintf(env.Stdout, "  - %s: %s, since %s\n", tx.CleanText(who, 120), w.What, w.Since.Local().Format("15:04:05"))
 			}
 		}
+	}
+	for _, p := range msgs {
+		from := orDash(p.Origin)
+		if p.Message.Source != "" {
+			from = p.Message.Source
+		}
+		fmt.Fprintf(env.Stdout, "\nMessage %s from %s, to sign with the %s key of @%s (not a transaction):\n  %s\n",
+			p.ID, from, p.Message.Authority, p.Account, tx.CleanText(p.Message.Text, 2000))
+		if p.Message.Callback != "" {
+			fmt.Fprintf(env.Stdout, "  the signature is sent to %s\n", tx.CleanText(p.Message.Callback, 120))
+		}
+		fmt.Fprintf(env.Stdout, "  sign it: localsigner approve %s   refuse: localsigner deny %s\n", p.ID, p.ID)
 	}
 	for _, p := range txs {
 		from := orDash(p.Origin)

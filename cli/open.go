@@ -38,9 +38,12 @@ func runOpen(env Env, args []string) error {
 	if *dry {
 		return printJSON(env.Stdout, out)
 	}
-	if out.Broadcast {
+	switch {
+	case out.Action == links.ActionMsg:
+		fmt.Fprintf(env.Stdout, "signed the message with %s\nsignature %s\n", out.PublicKey, out.Signatures[0])
+	case out.Broadcast:
 		fmt.Fprintf(env.Stdout, "broadcast %s in block %d\n", out.TxID, out.Block)
-	} else {
+	default:
 		fmt.Fprintf(env.Stdout, "signed %s (not broadcast)\n%s\n", out.TxID, out.Transaction)
 	}
 	if out.Callback == "" {

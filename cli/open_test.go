@@ -45,6 +45,17 @@ func TestOpenLink(t *testing.T) {
 	if dry.Authority != "posting" || !strings.Contains(string(dry.Transaction), `\"follower\":\"alice\"`) {
 		t.Fatalf("dry run: %+v", dry)
 	}
+	var msg struct {
+		Message   string `json:"message"`
+		Authority string `json:"authority"`
+		DryRun    bool   `json:"dry_run"`
+	}
+	if err := json.Unmarshal([]byte(run(exitOK, "open", "--dry-run", "--as", "alice", "hive://sign/msg/"+b64u(`"hello shop"`))), &msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.Message != "hello shop" || msg.Authority != "posting" || !msg.DryRun {
+		t.Fatalf("message dry run: %+v", msg)
+	}
 	if out := run(exitOK, "approvals"); !strings.Contains(out, "no pending requests") {
 		t.Fatalf("a dry run left a request: %s", out)
 	}
@@ -77,6 +88,30 @@ func TestOpenLink(t *testing.T) {
 	}
 	m := regexp.MustCompile(`broadcast ([0-9a-f]{40}) in block (\d+)`).FindStringSubmatch(out)
 	if m == nil || !strings.Contains(out, "callback: https://shop.example/done?tx="+m[1]) {
+		t.Fatalf("open printed:\n%s", out)
+	}
+
+	// A message: listed with its text, signed after 'approve'.
+	go func() { done <- run(exitOK, "open", "--as", "alice", "hive://sign/msg/"+b64u(`"sign in to shop.example"`)) }()
+	ps = nil
+	for deadline := time.Now().Add(10 * time.Second); len(ps) == 0; time.Sleep(20 * time.Millisecond) {
+		if err := json.Unmarshal([]byte(run(exitOK, "approvals", "--json")), &ps); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the message's confirmation is not pending")
+		}
+	}
+	if table := run(exitOK, "approvals"); !strings.Contains(table, "to sign with the posting key of @alice (not a transaction):\n  sign in to shop.example") {
+		t.Fatalf("approvals for a message:\n%s", table)
+	}
+	run(exitOK, "approve", ps[0].ID)
+	select {
+	case out = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("open did not finish after the approval")
+	}
+	if !regexp.MustCompile(`signed the message with [A-Z]{3}\w{50}\nsignature [0-9a-f]{130}`).MatchString(out) {
 		t.Fatalf("open printed:\n%s", out)
 	}
 

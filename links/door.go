@@ -18,6 +18,7 @@ import (
 // grant, which the user confirms. *wallet.Wallet satisfies it.
 type Wallet interface {
 	Send(ctx context.Context, req wallet.Request) (*wallet.Result, error)
+	SignMessage(ctx context.Context, req wallet.MessageRequest) (*wallet.MessageResult, error)
 }
 
 // Node prepares the transaction a dry run shows (the head block's TaPoS and
@@ -78,6 +79,9 @@ type Outcome struct {
 	Callback     string `json:"callback,omitempty"`
 	// Notes are what the user was told beside the operations.
 	Notes []string `json:"notes,omitempty"`
+	// Message is a sign/msg link's text; PublicKey the key that signed it.
+	Message   string `json:"message,omitempty"`
+	PublicKey string `json:"public_key,omitempty"`
 }
 
 // Source is how a link's confirmation names where it came from.
@@ -86,21 +90,22 @@ const Source = "a hive:// link (who made it is not known)"
 // Open parses, resolves and, unless a dry run, signs a link after the
 // user's confirmation. Errors: ErrBadLink with the reason for links that
 // cannot be used; the wallet's errors (ErrConfirmationDenied, …) for the
-// rest. A sign/msg link is refused as not supported yet.
+// rest. A sign/msg link's text is signed as Keychain's signBuffer does:
+// the signature is over SHA-256 of its UTF-8 bytes.
 func (d *Door) Open(ctx context.Context, a OpenArgs) (*Outcome, error) {
 	l, err := Parse(a.URI)
 	if err != nil {
 		return nil, err
 	}
-	if l.Action == ActionMsg {
-		return nil, bad("sign/msg links (signing a message) are not supported yet; nothing was signed")
-	}
-	out := &Outcome{Action: l.Action, DryRun: a.DryRun, Broadcast: !l.NoBroadcast && !a.DryRun}
+	out := &Outcome{Action: l.Action, DryRun: a.DryRun, Broadcast: !l.NoBroadcast && !a.DryRun && l.Action != ActionMsg}
 	if l.Callback != nil {
 		out.CallbackHost = l.Callback.Host
 	}
 	if out.Signer, err = d.signer(l, a.As, &out.Notes); err != nil {
 		return nil, err
+	}
+	if l.Action == ActionMsg {
+		return d.message(ctx, l, a, out)
 	}
 	r, err := l.Resolve(Head{Signer: out.Signer})
 	if err != nil {
@@ -171,6 +176,31 @@ func (d *Door) Open(ctx context.Context, a OpenArgs) (*Outcome, error) {
 		c.Sig = res.Signatures[0]
 	}
 	out.Callback = l.CallbackURL(c)
+	return out, nil
+}
+
+// message signs a sign/msg link's text (a JSON string) with the key a=
+// names, posting by default, after the user read it.
+func (d *Door) message(ctx context.Context, l *Link, a OpenArgs, out *Outcome) (*Outcome, error) {
+	var text string
+	if err := json.Unmarshal(l.Message, &text); err != nil {
+		return nil, bad("a sign/msg payload must be a JSON string, the message to sign")
+	}
+	role := tx.Posting
+	if l.Authority == "active" {
+		role = tx.Active
+	}
+	out.Authority, out.Message = role.String(), text
+	if a.DryRun {
+		return out, nil
+	}
+	res, err := d.w.SignMessage(ctx, wallet.MessageRequest{Door: "link", Account: out.Signer, Authority: role, Message: text,
+		Source: Source, Callback: out.CallbackHost})
+	if err != nil {
+		return nil, err
+	}
+	out.Signatures, out.PublicKey = []string{res.Signature}, res.PublicKey
+	out.Callback = l.CallbackURL(Confirmation{Sig: res.Signature})
 	return out, nil
 }
 

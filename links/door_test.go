@@ -1,6 +1,7 @@
 package links_test
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -197,7 +198,7 @@ func TestLinkDryRunDenyAndRefusals(t *testing.T) {
 		{"hive://sign/op/" + b64u(`["vote",{"voter":"__signer"}]`), "alice", "not valid"},
 		{"hive://sign/op/" + b64u(voteOp) + "?s=carol", "", "not in this vault"},
 		{"hive://sign/op/" + b64u(voteOp), "", "names no account"},
-		{"hive://sign/msg/" + b64u(`"hello"`), "alice", "not supported yet"},
+		{"hive://sign/msg/" + b64u(`{"text":"hello"}`), "alice", "must be a JSON string"},
 		{"hive://sign/op/" + transfer + "?a=posting", "alice", "need the active key"},
 	} {
 		_, err := k.Admin.OpenLink(links.OpenArgs{URI: c.uri, As: c.as})
@@ -221,4 +222,56 @@ func hasOutcome(evs []authz.Event, outcome string) bool {
 		}
 	}
 	return false
+}
+
+// A sign/msg link shows its text, is signed only after the click, and its
+// signature (over SHA-256 of the text, as Keychain's signBuffer) verifies
+// against the account's posting key on chain; the callback gets it.
+func TestLinkMessage(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	const text = "Log in to shop.example at 2026-12-07 12:00, nonce 8f3a"
+	uri := "hive://sign/msg/" + b64u(`"`+text+`"`) + "?s=alice&cb=" + b64u("https://shop.example/login?sig={{sig}}")
+	wait := open(t, k, links.OpenArgs{URI: uri})
+	p := confirmation(t, k.Admin)
+	if p.Kind != approval.KindMessage || p.Message == nil || p.Message.Text != text || p.Message.Authority != "posting" ||
+		p.Message.Callback != "shop.example" || p.Message.Source != links.Source {
+		t.Fatalf("confirmation %+v %+v", p, p.Message)
+	}
+	if err := k.Admin.ApproveTransaction(p.ID, time.Hour); err == nil {
+		t.Fatal("don't ask again was accepted for a message")
+	}
+	if err := k.Admin.ApproveTransaction(p.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	out, err := wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := keys.ParseSignature(out.Signatures[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := keys.Recover(sha256.Sum256([]byte(text)), sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts, err := k.Node.Accounts(t.Context(), []string{"alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := accts[0].Posting.KeyAuths[0].Name; pub.Format(k.Chain.Prefix) != want || out.PublicKey != want {
+		t.Fatalf("signed by %s (said %s), alice's posting key is %s", pub.Format(k.Chain.Prefix), out.PublicKey, want)
+	}
+	if out.Callback != "https://shop.example/login?sig="+out.Signatures[0] || out.Broadcast {
+		t.Fatalf("outcome %+v", out)
+	}
+	evs, err := k.Admin.Log(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if strings.Contains(e.Detail, "nonce 8f3a") {
+			t.Fatalf("the message's text is in the audit log: %+v", e)
+		}
+	}
 }

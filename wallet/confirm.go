@@ -229,8 +229,14 @@ func (w *Wallet) confirm(ctx context.Context, req *Request, g *authz.Grant, name
 // check is the approval queue's validation of an approving decision: the
 // one place, whoever decides (a window, the command line).
 func (w *Wallet) check(ar *approval.Request, d *approval.Decision) error {
-	if ar.Kind == approval.KindTransaction {
+	switch ar.Kind {
+	case approval.KindTransaction:
 		return checkRemember(ar, d)
+	case approval.KindMessage:
+		if d.RememberSeconds != 0 {
+			return errors.New("don't ask again is never offered for signing a message")
+		}
+		return nil
 	}
 	return w.completeGrant(ar, d)
 }
