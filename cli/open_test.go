@@ -92,7 +92,9 @@ func TestOpenLink(t *testing.T) {
 	}
 
 	// A message: listed with its text, signed after 'approve'.
-	go func() { done <- run(exitOK, "open", "--as", "alice", "hive://sign/msg/"+b64u(`"sign in to shop.example"`)) }()
+	go func() {
+		done <- run(exitOK, "open", "--as", "alice", "hive://sign/msg/"+b64u(`"sign in to shop.example"`))
+	}()
 	ps = nil
 	for deadline := time.Now().Add(10 * time.Second); len(ps) == 0; time.Sleep(20 * time.Millisecond) {
 		if err := json.Unmarshal([]byte(run(exitOK, "approvals", "--json")), &ps); err != nil {
