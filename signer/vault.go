@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -121,6 +122,7 @@ func (v *Vault) Exists() (bool, error) { return v.v.Exists() }
 // Init creates an empty vault under passphrase and leaves it unlocked. The
 // caller owns passphrase and should clear it.
 func (v *Vault) Init(passphrase []byte) error {
+	defer releaseKDF()
 	if err := v.v.Init(passphrase); err != nil {
 		return err
 	}
@@ -133,6 +135,7 @@ func (v *Vault) Init(passphrase []byte) error {
 // *BackoffError, across restarts. Records that could not be read are listed
 // by Damaged. The caller owns passphrase and should clear it.
 func (v *Vault) Unlock(passphrase []byte) error {
+	defer releaseKDF()
 	if err := v.v.Unlock(passphrase); err != nil {
 		return err
 	}
@@ -205,8 +208,16 @@ func (v *Vault) Damaged() []error { return v.v.Damaged() }
 // before anything is written: remove or restore them first. The caller owns
 // both slices.
 func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
+	defer releaseKDF()
 	return v.v.ChangePassphrase(oldPass, newPass)
 }
+
+// releaseKDF gives the Argon2id work area (256 MiB with the default work
+// factors, garbage once the derivation returns) back to the operating
+// system at once, instead of over minutes: otherwise a headless server
+// holds it long after every unlock, wrong passphrases included. It costs
+// one garbage collection per derivation.
+func releaseKDF() { debug.FreeOSMemory() }
 
 // MoveToBackend moves every key to backend (VaultBackendFile or
 // VaultBackendKeychain), so the user can change where the keys are kept
@@ -228,6 +239,7 @@ func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 // callers with a UI run it off their UI goroutine. The caller owns
 // passphrase.
 func (v *Vault) MoveToBackend(backend string, passphrase []byte, progress func(done, total int)) error {
+	defer releaseKDF()
 	return v.v.MoveTo(vault.Backend(backend), passphrase, progress)
 }
 

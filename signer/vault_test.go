@@ -3,6 +3,7 @@ package signer
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 
 	"localsigner/internal/vectors"
@@ -117,5 +118,34 @@ func TestVaultMoveToBackendRefusals(t *testing.T) {
 	}
 	if err := v.MoveToBackend("floppy", []byte("pw"), nil); err == nil {
 		t.Fatal("unknown backend accepted")
+	}
+}
+
+// Unlocking gives the key derivation's memory back to the OS before it
+// returns: a headless server must not keep the Argon2id work area (256 MiB
+// with the default factors) after every unlock. 64 MiB here, for speed.
+func TestUnlockReturnsKDFMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("derives a 64 MiB key")
+	}
+	dir := t.TempDir()
+	kdf := KDFParams{MemoryKiB: 64 << 10, Time: 1, Threads: 1}
+	v, err := OpenVault(dir, VaultOptions{KDF: kdf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := []byte("a long enough test passphrase")
+	if err := v.Init(pass); err != nil {
+		t.Fatal(err)
+	}
+	v.Lock()
+	if err := v.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	defer v.Lock()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	if kept := m.HeapIdle - m.HeapReleased; kept > 16<<20 {
+		t.Fatalf("%d MiB of idle heap kept from the OS after Unlock, want the KDF's 64 MiB given back", kept>>20)
 	}
 }
