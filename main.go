@@ -9,6 +9,8 @@ package main
 import (
 	// Before anything else: Go initialises packages in import-path order,
 	// and this one's sorts before the GUI toolkit's (see its doc).
+	"time"
+
 	_ "early.localsigner.invalid/earlylocale"
 
 	"context"
@@ -114,7 +116,9 @@ func runGUI(o cli.GUIOptions) error {
 			var svc app.Services
 			c, nodes, err := networkChain(dn, network, settings)
 			if err == nil {
-				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, ui.AuditEvent)
+				audit := daemon.AuditOptions{Keep: settings.AuditKeep, NoArchive: settings.NoAuditArchive,
+					MaxAge: time.Duration(settings.AuditMaxAgeDays) * 24 * time.Hour}
+				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, audit, ui.AuditEvent)
 			}
 			if err != nil {
 				log.Error("services", "err", err)
@@ -157,10 +161,10 @@ func networkChain(dn *daemon.Devnet, network string, settings app.Settings) (*ch
 // chain); they stop when ctx ends. A server that cannot listen (port
 // taken) is an error.
 func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, dir string, c *chain.Chain, listen string, nodes []string,
-	db *store.DB, v *signer.Vault, gv *guiVault, onEvent func(authz.Event)) (app.Services, error) {
+	db *store.DB, v *signer.Vault, gv *guiVault, audit daemon.AuditOptions, onEvent func(authz.Event)) (app.Services, error) {
 	svc := app.Services{Chain: c}
 	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodes, Listen: listen,
-		Logger: log, OnEvent: onEvent})
+		Logger: log, OnEvent: onEvent, Audit: audit})
 	if err != nil {
 		return svc, err
 	}

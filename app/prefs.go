@@ -52,6 +52,13 @@ type Settings struct {
 	AutoLockMinutes int `json:"auto_lock_minutes"`
 	// Theme is ThemeSystem, ThemeLight or ThemeDark.
 	Theme string `json:"theme,omitempty"`
+	// AuditKeep and AuditMaxAgeDays bound the audit log (the newest
+	// events kept, and the oldest age kept); zero takes the defaults
+	// (10,000 events, any age). NoAuditArchive prunes without appending
+	// the events to audit-archive.jsonl first. Edited in settings.json.
+	AuditKeep       int  `json:"audit_keep,omitempty"`
+	AuditMaxAgeDays int  `json:"audit_max_age_days,omitempty"`
+	NoAuditArchive  bool `json:"no_audit_archive,omitempty"`
 }
 
 // DefaultSettings are the settings before the user changes anything.

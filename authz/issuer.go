@@ -48,6 +48,8 @@ type IssuerConfig struct {
 	// VerifySigned, if set, lets Lookup accept signed app tokens (JWTs):
 	// it checks one and returns its jti and client id (see signed.go).
 	VerifySigned SignedVerifier
+	// Retention bounds the audit log; zero fields take DefaultRetention's.
+	Retention Retention
 }
 
 // Issuer is the OAuth core: it decides and records grants, and issues,
@@ -63,6 +65,7 @@ type Issuer struct {
 	life  Lifetimes
 
 	verifySigned SignedVerifier
+	retention    Retention
 
 	// changeMu guards changed, closed (and replaced) after every committed
 	// write, so that requests waiting on a grant learn at once that it may
@@ -106,7 +109,12 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Issuer{store: cfg.Store, cat: cfg.Catalog, chain: cfg.Chain, now: now, life: l, verifySigned: cfg.VerifySigned}, nil
+	ret := cfg.Retention
+	if ret.Keep <= 0 {
+		ret.Keep = DefaultRetention.Keep
+	}
+	return &Issuer{store: cfg.Store, cat: cfg.Catalog, chain: cfg.Chain, now: now, life: l, verifySigned: cfg.VerifySigned,
+		retention: ret}, nil
 }
 
 // update runs fn in a write transaction of the store and, if it committed,

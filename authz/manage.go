@@ -409,12 +409,29 @@ func (is *Issuer) Audit(limit int) ([]Event, error) {
 	return out, err
 }
 
-// auditKeep is how many audit events the sweep keeps.
-const auditKeep = 10000
+// Retention says how much of the audit log is kept.
+type Retention struct {
+	// Keep is how many of the newest events are kept at most.
+	Keep int
+	// MaxAge, when not zero, drops events older than that too.
+	MaxAge time.Duration
+	// Archive, if set, receives the events about to be pruned (oldest
+	// first, at most pruneChunk at a time) before they are deleted; an
+	// error keeps them, to be tried again at the next sweep.
+	Archive func([]Event) error
+}
+
+// DefaultRetention keeps the newest 10,000 events, whatever their age,
+// with no archive.
+var DefaultRetention = Retention{Keep: 10000}
+
+// pruneChunk bounds the events one pruning transaction deletes, so that the
+// store's write lock is never held for long.
+const pruneChunk = 1000
 
 // Sweep deletes tokens past their KeepUntil, grants left without tokens
-// once their codes can no longer be replayed, and audit events beyond the
-// newest 10,000. It returns how many tokens and grants it deleted.
+// once their codes can no longer be replayed, then prunes the audit log
+// (see PruneAudit). It returns how many tokens and grants it deleted.
 func (is *Issuer) Sweep() (int, error) {
 	now := is.now()
 	n := 0
@@ -450,7 +467,77 @@ func (is *Issuer) Sweep() (int, error) {
 				n++
 			}
 		}
-		return tx.PruneAudit(auditKeep)
+		return nil
 	})
+	if err != nil {
+		return n, err
+	}
+	_, err = is.PruneAudit()
 	return n, err
+}
+
+// PruneAudit drops the audit events beyond the retention's count and age,
+// oldest first, in transactions of at most pruneChunk events, each handed
+// to the archive before it is deleted. It returns how many it dropped.
+func (is *Issuer) PruneAudit() (int, error) {
+	r := is.retention
+	total := 0
+	for {
+		var n int
+		err := is.update(func(tx Tx) error {
+			n = 0
+			first, last, err := tx.AuditSpan()
+			if err != nil || last == 0 {
+				return err
+			}
+			over := int64(last-first+1) - int64(r.Keep)
+			want := int(min(max(over, 0), pruneChunk))
+			if r.MaxAge > 0 {
+				want = pruneChunk // age is checked per event below
+			}
+			if want == 0 {
+				return nil
+			}
+			old, err := tx.OldestAudit(want)
+			if err != nil {
+				return err
+			}
+			cutoff := is.now().Add(-r.MaxAge)
+			for i := range old {
+				byCount := int64(i) < over
+				byAge := r.MaxAge > 0 && old[i].Time.Before(cutoff)
+				if !byCount && !byAge {
+					break
+				}
+				n = i + 1
+			}
+			if n == 0 {
+				return nil
+			}
+			if r.Archive != nil {
+				if err := r.Archive(old[:n]); err != nil {
+					return fmt.Errorf("archive audit events: %w", err)
+				}
+			}
+			return tx.DeleteAuditThrough(old[n-1].Seq)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
+}
+
+// AuditFind returns the newest events f selects, oldest first.
+func (is *Issuer) AuditFind(f AuditFilter) ([]Event, error) {
+	var out []Event
+	err := is.store.View(func(tx Tx) error {
+		var err error
+		out, err = tx.AuditFind(f)
+		return err
+	})
+	return out, err
 }

@@ -188,6 +188,26 @@ const (
 	EventRecordsAdopted = "records_adopted"
 )
 
+// AuditFilter selects audit events for AuditFind; zero fields select
+// everything.
+type AuditFilter struct {
+	// Limit is how many of the newest matches to return; 0 is all.
+	Limit int `json:"limit,omitempty"`
+	// ClientID and Account must equal the event's when set.
+	ClientID string `json:"client_id,omitempty"`
+	Account  string `json:"account,omitempty"`
+	// Since and Until bound the event's time (Since inclusive, Until
+	// exclusive) when set.
+	Since time.Time `json:"since,omitzero"`
+	Until time.Time `json:"until,omitzero"`
+}
+
+// Match reports whether e passes the filter's conditions (not Limit).
+func (f *AuditFilter) Match(e *Event) bool {
+	return (f.ClientID == "" || e.ClientID == f.ClientID) && (f.Account == "" || e.Account == f.Account) &&
+		(f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until))
+}
+
 // Store is transactional storage for the OAuth state. View runs fn in a
 // read-only transaction, Update in a read-write one that commits if fn
 // returns nil and rolls back otherwise. Package store implements it on
@@ -224,6 +244,15 @@ type Tx interface {
 	AppendAudit(e *Event) error
 	// Audit returns the newest limit events, oldest first (limit <= 0: all).
 	Audit(limit int) ([]Event, error)
-	// PruneAudit keeps only the newest keep events.
-	PruneAudit(keep int) error
+	// AuditFind returns the newest events f matches (up to f.Limit),
+	// oldest first, reading backwards from the newest and stopping at
+	// f.Since: the log is in time order.
+	AuditFind(f AuditFilter) ([]Event, error)
+	// AuditSpan is the sequence numbers of the oldest and newest event
+	// (0, 0 when empty); the log has no gaps in between.
+	AuditSpan() (first, last uint64, err error)
+	// OldestAudit returns the oldest n events, oldest first.
+	OldestAudit(n int) ([]Event, error)
+	// DeleteAuditThrough deletes every event up to and including seq.
+	DeleteAuditThrough(seq uint64) error
 }

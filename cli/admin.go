@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -92,6 +93,9 @@ func printJSON(w io.Writer, v any) error {
 // is ""); else a table with header and one row (tab-separated) per item.
 func printListing[T any](env Env, items []T, asJSON bool, empty, header string, row func(w io.Writer, item T)) error {
 	if asJSON {
+		if items == nil {
+			items = []T{} // an empty list, not null, for scripts
+		}
 		return printJSON(env.Stdout, items)
 	}
 	if empty != "" && len(items) == 0 {
@@ -466,13 +470,26 @@ func runAppsRm(env Env, args []string) error {
 }
 
 func runLog(env Env, args []string) error {
-	fs, dataDir, asJSON := adminFlags(env, "localsigner log", "[-n N] [--data-dir DIR] [--json]", true)
-	n := fs.Int("n", 50, "show the newest N events (0: all)")
+	fs, dataDir, asJSON := adminFlags(env, "localsigner log",
+		"[-n N] [--app CLIENT_ID] [--account NAME] [--since WHEN] [--until WHEN] [--data-dir DIR] [--json]", true)
+	n := fs.Int("n", 50, "show the newest N matching events (0: all)")
+	client := fs.String("app", "", "only the events of this client id (a dapp's or a registered app's)")
+	account := fs.String("account", "", "only the events for this account")
+	since := fs.String("since", "", "only events at or after WHEN: a duration back from now (90m, 24h, 7d) or a date (2026-12-01, RFC 3339)")
+	until := fs.String("until", "", "only events before WHEN (as --since)")
 	c, _, err := adminConnect(fs, dataDir, args, 0)
 	if err != nil {
 		return err
 	}
-	ev, err := c.Log(*n)
+	f := authz.AuditFilter{Limit: *n, ClientID: *client, Account: *account}
+	now := time.Now()
+	if f.Since, err = parseWhen(*since, now); err != nil {
+		return fmt.Errorf("%w: --since: %v", errUsage, err)
+	}
+	if f.Until, err = parseWhen(*until, now); err != nil {
+		return fmt.Errorf("%w: --until: %v", errUsage, err)
+	}
+	ev, err := c.FindLog(f)
 	if err != nil {
 		return err
 	}
@@ -488,4 +505,40 @@ func runLog(env Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Type, orDash(e.ClientID),
 			orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), detail)
 	})
+}
+
+// parseWhen reads a point in time for log filters: empty is none; a
+// duration (Go's, or whole days as "7d") counts back from now; otherwise a
+// date, in local time, or an RFC 3339 time.
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := parseAge(s); err == nil {
+		return now.Add(-d), nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a duration (24h, 7d), a date (2026-12-01) or an RFC 3339 time", s)
+}
+
+// parseAge reads a non-negative duration: Go's form (90m, 720h) or whole
+// days ("7d").
+func parseAge(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration", s)
+	}
+	return d, nil
 }

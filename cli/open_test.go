@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"localsigner/approval"
+	"localsigner/authz"
 	"localsigner/signer/devnet"
 )
 
@@ -115,6 +116,33 @@ func TestOpenLink(t *testing.T) {
 	}
 	if !regexp.MustCompile(`signed the message with [A-Z]{3}\w{50}\nsignature [0-9a-f]{130}`).MatchString(out) {
 		t.Fatalf("open printed:\n%s", out)
+	}
+
+	// The audit log, filtered: the link's transaction and message are
+	// alice's; bob has none; --since reads back from now.
+	var evs []authz.Event
+	if err := json.Unmarshal([]byte(run(exitOK, "log", "-n", "0", "--account", "alice", "--since", "1h", "--json")), &evs); err != nil {
+		t.Fatal(err)
+	}
+	var link, message bool
+	for _, e := range evs {
+		link = link || e.Type == authz.EventBroadcast && e.Door == "link" && e.Outcome == "broadcast"
+		message = message || e.Type == authz.EventMessageSigned && e.Outcome == "signed"
+		if e.Account != "alice" {
+			t.Fatalf("--account alice listed %+v", e)
+		}
+	}
+	if !link || !message {
+		t.Fatalf("alice's log lacks the link (%v) or the message (%v): %+v", link, message, evs)
+	}
+	if out := run(exitOK, "log", "--account", "bob", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("bob's log: %s", out)
+	}
+	if out := run(exitOK, "log", "--until", "2000-01-01", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("events before 2000: %s", out)
+	}
+	if out := run(exitUsage, "log", "--since", "last tuesday"); !strings.Contains(out, "not a duration") {
+		t.Fatalf("a bad --since: %s", out)
 	}
 
 	if out := run(exitError, "open", "hive://sign/op/***"); !strings.Contains(out, "not base64url") {

@@ -38,8 +38,21 @@ func runServe(env Env, args []string) error {
 	chainFlag := fs.String("chain", "hive", "hive or peerplays: the chain to grant and sign for (with --devnet, the devnet's dialect)")
 	var nodes stringList
 	fs.Var(&nodes, "node", "node URL (ws://, wss://, http://, https://) for the dapp API; repeatable or comma-separated, tried in order")
-	if err := parseFlags(fs, args, 0); err != nil {
+	auditKeep := fs.Int("audit-keep", authz.DefaultRetention.Keep, "keep at most this many audit events")
+	auditMaxAge := fs.String("audit-max-age", "", "also prune audit events older than this (90d, 720h; empty: any age)")
+	noArchive := fs.Bool("no-audit-archive", false, "prune audit events without appending them to "+daemon.ArchiveFile+" first")
+	err := parseFlags(fs, args, 0)
+	if err != nil {
 		return err
+	}
+	audit := daemon.AuditOptions{Keep: *auditKeep, NoArchive: *noArchive}
+	if *auditKeep < 1 {
+		return fmt.Errorf("%w: --audit-keep must be at least 1", errUsage)
+	}
+	if *auditMaxAge != "" {
+		if audit.MaxAge, err = parseAge(*auditMaxAge); err != nil || audit.MaxAge <= 0 {
+			return fmt.Errorf("%w: --audit-max-age: want a duration such as 90d or 720h", errUsage)
+		}
 	}
 	if !*headless {
 		return fmt.Errorf("%w: serve needs --headless (the desktop app runs the server itself: run 'localsigner')", errUsage)
@@ -98,7 +111,7 @@ func runServe(env Env, args []string) error {
 	}
 	idle := newIdleLock(*autoLock)
 	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodeURLs,
-		Listen: *listen, Logger: log, OnEvent: idle.touch})
+		Listen: *listen, Logger: log, OnEvent: idle.touch, Audit: audit})
 	if err != nil {
 		return err
 	}

@@ -127,6 +127,9 @@ func (s *Server) RemoveApp(id string) error {
 // Audit returns the newest limit audit events.
 func (s *Server) Audit(limit int) ([]authz.Event, error) { return s.iss.Audit(limit) }
 
+// AuditFind returns the newest audit events f selects, oldest first.
+func (s *Server) AuditFind(f authz.AuditFilter) ([]authz.Event, error) { return s.iss.AuditFind(f) }
+
 // Introspect describes any token, whoever it was issued to.
 func (s *Server) Introspect(token string) (*authz.Introspection, error) {
 	return s.iss.IntrospectAny(token)

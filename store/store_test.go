@@ -104,12 +104,21 @@ func TestTokensGrantsAudit(t *testing.T) {
 		if tk, err := tx.Token(d3); err != nil || tk.Digest != d3 {
 			t.Errorf("other grant's token: %v", err)
 		}
-		if err := tx.PruneAudit(2); err != nil {
+		if first, last, err := tx.AuditSpan(); err != nil || first != 1 || last != 5 {
+			t.Errorf("audit span %d-%d %v", first, last, err)
+		}
+		if old, err := tx.OldestAudit(2); err != nil || len(old) != 2 || old[0].Seq != 1 || old[1].Seq != 2 {
+			t.Errorf("oldest two: %+v %v", old, err)
+		}
+		if err := tx.DeleteAuditThrough(3); err != nil {
 			return err
 		}
 		ev, err := tx.Audit(0)
 		if err != nil || len(ev) != 2 || ev[0].Seq != 4 || ev[1].Seq != 5 {
 			t.Errorf("audit after prune: %+v %v", ev, err)
+		}
+		if first, _, err := tx.AuditSpan(); err != nil || first != 4 {
+			t.Errorf("span after prune starts at %d %v", first, err)
 		}
 		return nil
 	})

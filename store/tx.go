@@ -207,19 +207,63 @@ func (x *tx) Audit(limit int) ([]authz.Event, error) {
 	return out, nil
 }
 
-func (x *tx) PruneAudit(keep int) error {
-	b := x.t.Bucket(bucketAudit)
-	n := b.Stats().KeyN
-	if n <= keep {
-		return nil
+func decodeEvent(v []byte) (authz.Event, error) {
+	var e authz.Event
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, fmt.Errorf("decode audit event: %w", err)
 	}
-	var keys [][]byte
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil && len(keys) < n-keep; k, _ = c.Next() {
-		keys = append(keys, bytes.Clone(k))
+	return e, nil
+}
+
+func (x *tx) AuditFind(f authz.AuditFilter) ([]authz.Event, error) {
+	var out []authz.Event
+	c := x.t.Bucket(bucketAudit).Cursor()
+	for k, v := c.Last(); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = c.Prev() {
+		e, err := decodeEvent(v)
+		if err != nil {
+			return nil, err
+		}
+		if !f.Since.IsZero() && e.Time.Before(f.Since) {
+			break // older from here on
+		}
+		if f.Match(&e) {
+			out = append(out, e)
+		}
 	}
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
+	slices.Reverse(out)
+	return out, nil
+}
+
+func (x *tx) AuditSpan() (first, last uint64, err error) {
+	c := x.t.Bucket(bucketAudit).Cursor()
+	k, _ := c.First()
+	if k == nil {
+		return 0, 0, nil
+	}
+	l, _ := c.Last()
+	if len(k) != 8 || len(l) != 8 {
+		return 0, 0, fmt.Errorf("corrupt audit key %x", k)
+	}
+	return binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(l), nil
+}
+
+func (x *tx) OldestAudit(n int) ([]authz.Event, error) {
+	var out []authz.Event
+	c := x.t.Bucket(bucketAudit).Cursor()
+	for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
+		e, err := decodeEvent(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (x *tx) DeleteAuditThrough(seq uint64) error {
+	c := x.t.Bucket(bucketAudit).Cursor()
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
 			return err
 		}
 	}

@@ -8,10 +8,14 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +86,52 @@ type Options struct {
 	ApprovalTimeout, ConfirmTimeout, UnlockWait time.Duration
 	// SweepInterval and AccountCacheTTL: see localapi.Config.
 	SweepInterval, AccountCacheTTL time.Duration
+	// Audit is the audit log's retention.
+	Audit AuditOptions
+}
+
+// AuditOptions bound the audit log. The zero value keeps the newest
+// authz.DefaultRetention.Keep events, of any age, and archives what is
+// pruned.
+type AuditOptions struct {
+	// Keep is how many events are kept at most (0: the default).
+	Keep int
+	// MaxAge, when not zero, prunes events older than that too.
+	MaxAge time.Duration
+	// NoArchive prunes without writing the events to ArchiveFile first.
+	NoArchive bool
+}
+
+// ArchiveFile is the file in the data directory that pruned audit events
+// are appended to, one JSON object a line.
+const ArchiveFile = "audit-archive.jsonl"
+
+// archiveTo returns the archive function that appends events to path
+// (created 0600), synced before the events are deleted from the store.
+func archiveTo(path string) func([]authz.Event) error {
+	return func(es []authz.Event) error {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(f)
+		enc := json.NewEncoder(w)
+		for i := range es {
+			if err := enc.Encode(&es[i]); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		if err := w.Flush(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 }
 
 // NodeClient is what the wallet and the doors need of the nodes together.
@@ -133,7 +183,7 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 
 	var srv *localapi.Server // the app token check needs the server's issuer URL
 	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: grants, Catalog: wallet.Catalog(o.Chain.Family), Chain: o.Chain.Name,
-		Now: o.Now, Lifetimes: o.Lifetimes,
+		Now: o.Now, Lifetimes: o.Lifetimes, Retention: retention(o),
 		VerifySigned: func(t string) (string, string, error) { return srv.VerifyAppToken(t) }})
 	if err != nil {
 		return nil, err
@@ -263,6 +313,15 @@ func (b adminBackend) OpenLink(ctx context.Context, a links.OpenArgs) (*links.Ou
 }
 
 var _ admin.LinkBackend = adminBackend{}
+
+// retention is o's audit retention for the issuer.
+func retention(o Options) authz.Retention {
+	r := authz.Retention{Keep: o.Audit.Keep, MaxAge: o.Audit.MaxAge}
+	if !o.Audit.NoArchive {
+		r.Archive = archiveTo(filepath.Join(o.DataDir, ArchiveFile))
+	}
+	return r
+}
 
 // recordsGate is the vault as the wallet and the doors see it: locked
 // until the store's permission records are open too.

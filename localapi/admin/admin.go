@@ -55,6 +55,7 @@ type Backend interface {
 	AddApp(spec authz.AppSpec) (*authz.Client, string, error)
 	RemoveApp(id string) error
 	Audit(limit int) ([]authz.Event, error)
+	AuditFind(f authz.AuditFilter) ([]authz.Event, error)
 	Introspect(token string) (*authz.Introspection, error)
 	SetAllowance(id, asset, perDay string) (int, error)
 	SetClientFlags(id string, query, cookie bool) error
@@ -163,10 +164,9 @@ type AddAppResult struct {
 	Secret string       `json:"secret"`
 }
 
-// LogArgs asks for the newest Limit audit events (0: all).
-type LogArgs struct {
-	Limit int `json:"limit"`
-}
+// LogArgs asks for the newest Limit audit events (0: all), optionally of
+// one client or account, or within a time range.
+type LogArgs = authz.AuditFilter
 
 // TokenArgs carries a token to introspect.
 type TokenArgs struct {

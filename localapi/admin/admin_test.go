@@ -69,6 +69,9 @@ func (f *fakeBackend) NarrowGrant(id string, scopes []string) error {
 func (f *fakeBackend) Audit(int) ([]authz.Event, error) {
 	return []authz.Event{{Seq: 1, Type: "x"}}, nil
 }
+func (f *fakeBackend) AuditFind(authz.AuditFilter) ([]authz.Event, error) {
+	return []authz.Event{{Seq: 1, Type: "x"}}, nil
+}
 func (f *fakeBackend) Introspect(string) (*authz.Introspection, error) {
 	return &authz.Introspection{Active: true}, nil
 }

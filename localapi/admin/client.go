@@ -200,6 +200,13 @@ func (c *Client) Log(limit int) ([]authz.Event, error) {
 	return out, err
 }
 
+// FindLog returns the newest audit events f selects, oldest first.
+func (c *Client) FindLog(f authz.AuditFilter) ([]authz.Event, error) {
+	var out []authz.Event
+	err := c.call("log", f, &out)
+	return out, err
+}
+
 // Introspect describes a token, whoever holds it.
 func (c *Client) Introspect(token string) (*authz.Introspection, error) {
 	var out authz.Introspection

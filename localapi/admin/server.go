@@ -240,7 +240,7 @@ func dispatch(b Backend, req request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b.Audit(a.Limit)
+		return b.AuditFind(a)
 	case "introspect":
 		a, err := args[TokenArgs](req.Args)
 		if err != nil {
