@@ -17,7 +17,8 @@ import (
 	"localsigner/authz"
 )
 
-// auditLimit is how many of the newest audit events the tab reads.
+// auditLimit is how many of the newest matching events the tab shows; the
+// filters and the export search the whole log.
 const auditLimit = 2000
 
 // allFilter is the filter choice that keeps every row.
@@ -155,7 +156,7 @@ func newActivityView(u *UI) *activityView {
 		v.table.UnselectAll()
 	}
 	v.exporter = v.exportDialog
-	export := widget.NewButtonWithIcon("Export CSV", theme.DocumentSaveIcon(), func() { v.exporter(slices.Clone(v.shown)) })
+	export := widget.NewButtonWithIcon("Export CSV", theme.DocumentSaveIcon(), v.export)
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
 	filters := container.NewHBox(widget.NewLabel("App"), v.app, widget.NewLabel("Account"), v.account, reload, export)
 	v.content = container.NewBorder(container.NewVBox(filters, v.status), nil, nil, nil, v.table)
@@ -221,22 +222,62 @@ func (v *activityView) refresh() {
 	v.filter()
 }
 
-// filter shows the events matching the chosen app and account.
+// selection is the filter the app and account choices make.
+func (v *activityView) selection() authz.AuditFilter {
+	var f authz.AuditFilter
+	if s := v.app.Selected; s != "" && s != allFilter {
+		f.ClientID = s
+	}
+	if s := v.account.Selected; s != "" && s != allFilter {
+		f.Account = s
+	}
+	return f
+}
+
+// filter shows the newest events matching the chosen app and account,
+// searched in the whole log, not only in the newest events read.
 func (v *activityView) filter() {
 	if v.table == nil {
 		return
 	}
-	app, acct := v.app.Selected, v.account.Selected
-	v.shown = v.shown[:0]
-	for _, e := range v.all {
-		if (app == "" || app == allFilter || e.ClientID == app) && (acct == "" || acct == allFilter || e.Account == acct) {
-			v.shown = append(v.shown, e)
+	f := v.selection()
+	switch {
+	case v.u.svc.Audit == nil:
+		v.shown = nil
+	case f == authz.AuditFilter{}:
+		v.shown = v.all
+	default:
+		f.Limit = auditLimit
+		events, err := v.u.svc.Audit.AuditFind(f)
+		if err != nil {
+			v.status.SetText("Cannot read the activity log: " + err.Error())
+			return
 		}
+		slices.Reverse(events)
+		v.shown = events
 	}
 	if v.u.svc.Audit != nil {
-		v.status.SetText(fmt.Sprintf("%d of %d events. Click a row to read it whole.", len(v.shown), len(v.all)))
+		more := ""
+		if len(v.shown) == auditLimit {
+			more = fmt.Sprintf(" (the newest %d; Export CSV writes every one)", auditLimit)
+		}
+		v.status.SetText(fmt.Sprintf("%d events%s. Click a row to read it whole.", len(v.shown), more))
 	}
 	v.table.Refresh()
+}
+
+// export writes every event of the log that the filters select, oldest
+// first, not only those on screen.
+func (v *activityView) export() {
+	if v.u.svc.Audit == nil {
+		return
+	}
+	events, err := v.u.svc.Audit.AuditFind(v.selection())
+	if err != nil {
+		dialog.ShowError(err, v.u.win)
+		return
+	}
+	v.exporter(events)
 }
 
 func (v *activityView) exportDialog(events []authz.Event) {

@@ -103,6 +103,9 @@ type UI struct {
 	lockedShown atomic.Bool  // the screen shown is for a locked vault
 	lockAt      atomic.Int64 // Unix nanoseconds of the auto-lock; 0 never
 	hidden      bool         // the main window was closed to the tray
+	// refreshPending: a reload of the tab on screen is scheduled
+	// (refreshSoon).
+	refreshPending bool
 
 	building     bool           // a screen is being built by show
 	pendingFocus fyne.Focusable // to focus once the screen is shown

@@ -20,6 +20,9 @@ import (
 type appsView struct {
 	u       *UI
 	content fyne.CanvasObject
+	// rebuilds counts refresh calls, for tests: the tab must not be
+	// rebuilt for events that change no grant.
+	rebuilds int
 	list    *fyne.Container
 	status  *widget.Label
 	// revoke holds the Revoke button of each client id on screen, and
@@ -73,6 +76,7 @@ func groupGrants(gs []authz.GrantInfo) []*clientGrants {
 }
 
 func (v *appsView) refresh() {
+	v.rebuilds++
 	v.list.RemoveAll()
 	clear(v.revoke)
 	clear(v.removeLimit)

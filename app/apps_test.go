@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -293,5 +294,68 @@ func TestAuditCSVDefusesFormulas(t *testing.T) {
 	rows, _ := csv.NewReader(&buf).ReadAll()
 	if rows[1][2] != `'=HYPERLINK("x")` || rows[1][9] != "'+1" || rows[1][3] != "https://a" {
 		t.Fatalf("row %q", rows[1])
+	}
+}
+
+// The Activity tab's filters and export search the whole log, not only the
+// newest events it reads: with more events than it shows, an app's early
+// events are still found, and the export holds every match.
+func TestActivityFiltersSearchTheWholeLog(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	s := startServer(t, u, v, dir)
+	iss := s.srv.Issuer()
+	rec := func(client string, n int) {
+		for i := range n {
+			if err := iss.Record(authz.Event{Time: time.Now(), Type: authz.EventBroadcast, ClientID: client, Account: "alice",
+				Outcome: "broadcast", Detail: fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rec("early-dapp", 5)
+	rec("busy-dapp", auditLimit+100)
+	rec("early-dapp", 1)
+
+	u.tabs.SelectIndex(2) // Activity
+	av := u.activity
+	av.refresh()
+	if len(av.shown) != auditLimit {
+		t.Fatalf("%d events shown unfiltered, want the newest %d", len(av.shown), auditLimit)
+	}
+	av.app.SetSelected("early-dapp")
+	if len(av.shown) != 6 {
+		t.Fatalf("early-dapp: %d events shown, want all 6 of the log", len(av.shown))
+	}
+	var exported []authz.Event
+	av.exporter = func(es []authz.Event) { exported = es }
+	av.app.SetSelected(allFilter)
+	av.account.SetSelected("alice")
+	av.export()
+	if len(exported) < auditLimit+106 {
+		t.Fatalf("exported %d events, want every one of alice's (%d at least)", len(exported), auditLimit+106)
+	}
+}
+
+// The Apps tab is rebuilt for events that change a grant or a client,
+// never for the stream of transactions and unlocks.
+func TestAppsTabIgnoresUnrelatedEvents(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	startServer(t, u, v, dir)
+	u.tabs.SelectIndex(1) // Apps
+	before := u.apps.rebuilds
+	for range 50 {
+		u.AuditEvent(authz.Event{Type: authz.EventBroadcast, ClientID: "mydapp", Outcome: "denied"})
+		u.AuditEvent(authz.Event{Type: authz.EventUnlocked})
+	}
+	if u.apps.rebuilds != before {
+		t.Fatalf("the Apps tab was rebuilt %d times for transactions and unlocks", u.apps.rebuilds-before)
+	}
+	u.AuditEvent(authz.Event{Type: authz.EventClientRevoked, ClientID: "mydapp"})
+	if u.apps.rebuilds != before+1 {
+		t.Fatalf("a revocation rebuilt the Apps tab %d times, want once", u.apps.rebuilds-before)
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"localsigner/approval"
 
+	"fyne.io/fyne/v2"
+
 	"localsigner/authz"
 	"localsigner/signer"
 	"localsigner/signer/chain"
@@ -109,6 +111,9 @@ type Allowances interface {
 type AuditLog interface {
 	// Audit returns the newest limit events, oldest first.
 	Audit(limit int) ([]authz.Event, error)
+	// AuditFind returns the newest events f selects (all of the log, not
+	// only what the tab shows), oldest first.
+	AuditFind(f authz.AuditFilter) ([]authz.Event, error)
 }
 
 // Services are the parts that run beside the window: the dapp server's
@@ -178,6 +183,9 @@ type hooks struct {
 	// background starts a long-running goroutine (the approval queue
 	// watcher); tests run without it and poll by hand.
 	background func(func())
+	// after calls f on the Fyne goroutine once d has passed; tests call it
+	// at once.
+	after func(d time.Duration, f func())
 }
 
 func realHooks() hooks {
@@ -186,5 +194,6 @@ func realHooks() hooks {
 		async:      func(f func()) { go f() },
 		every:      everyTicker,
 		background: func(f func()) { go f() },
+		after:      func(d time.Duration, f func()) { time.AfterFunc(d, func() { fyne.Do(f) }) },
 	}
 }

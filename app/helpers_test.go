@@ -51,6 +51,7 @@ func testHooks(c *clock) hooks {
 		async:      func(f func()) { f() },
 		every:      func(time.Duration, func() bool, func()) func() { return func() {} },
 		background: func(func()) {},
+		after:      func(_ time.Duration, f func()) { f() },
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -89,10 +90,41 @@ func (u *UI) AuditEvent(e authz.Event) {
 			}
 		}
 		if u.screen == screenMain && u.tabs != nil && !u.hidden {
-			if i := u.tabs.SelectedIndex(); i == 1 || i == 2 {
-				u.refreshViews()
+			switch u.tabs.SelectedIndex() {
+			case 1: // Apps: only what changes a grant or a client
+				if grantEvents[e.Type] {
+					u.refreshSoon()
+				}
+			case 2: // Activity: every event
+				u.refreshSoon()
 			}
 		}
+	})
+}
+
+// grantEvents are the audit events after which the Apps tab shows
+// something else: grants, clients, their tokens and standing choices.
+var grantEvents = map[string]bool{
+	authz.EventApproved: true, authz.EventTokenIssued: true, authz.EventRefreshed: true, authz.EventCodeReplay: true,
+	authz.EventRefreshReuse: true, authz.EventRevoked: true, authz.EventClientRevoked: true, authz.EventAppAdded: true,
+	authz.EventAppRemoved: true, authz.EventAllowanceSet: true, authz.EventClientFlags: true, authz.EventAppPassword: true,
+	authz.EventNoAskSet: true, authz.EventNoAskRemoved: true, authz.EventGrantNarrowed: true, authz.EventRecordsRejected: true,
+}
+
+// refreshDelay gathers a burst of audit events into one reload of the tab
+// on screen.
+const refreshDelay = 300 * time.Millisecond
+
+// refreshSoon reloads the tab on screen once, refreshDelay from the first
+// of a burst of events. It runs on the UI goroutine.
+func (u *UI) refreshSoon() {
+	if u.refreshPending {
+		return
+	}
+	u.refreshPending = true
+	u.h.after(refreshDelay, func() {
+		u.refreshPending = false
+		u.refreshViews()
 	})
 }
 
