@@ -23,8 +23,8 @@ type appsView struct {
 	// rebuilds counts refresh calls, for tests: the tab must not be
 	// rebuilt for events that change no grant.
 	rebuilds int
-	list    *fyne.Container
-	status  *widget.Label
+	list     *fyne.Container
+	status   *widget.Label
 	// revoke holds the Revoke button of each client id on screen, and
 	// removeLimit the Remove button of each "grant/asset" limit, for tests.
 	revoke      map[string]*widget.Button
