@@ -289,20 +289,16 @@ func (is *Issuer) RevokeClient(id string) (int, error) {
 }
 
 func deleteClientGrants(tx Tx, clientID string) (int, error) {
-	gs, err := tx.Grants()
+	gs, err := tx.ClientGrants(clientID)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
 	for _, g := range gs {
-		if g.ClientID == clientID {
-			if err := tx.DeleteGrant(g.ID); err != nil {
-				return n, err
-			}
-			n++
+		if err := tx.DeleteGrant(g.ID); err != nil {
+			return 0, err
 		}
 	}
-	return n, nil
+	return len(gs), nil
 }
 
 // AppSpec describes an app to register.

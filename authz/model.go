@@ -228,6 +228,9 @@ type Tx interface {
 
 	Grant(id string) (*Grant, error)
 	Grants() ([]Grant, error)
+	// ClientGrants returns the grants of one client, through an index
+	// rather than reading every grant.
+	ClientGrants(clientID string) ([]Grant, error)
 	PutGrant(g *Grant) error
 	// DeleteGrant removes the grant and every token issued under it.
 	DeleteGrant(id string) error

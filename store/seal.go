@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
 
 	"localsigner/authz"
 )
@@ -228,7 +230,10 @@ func (d *DB) OpenRecords(key []byte, fresh bool) (SealReport, error) {
 			}
 			rep.Adopted += len(reseal)
 		}
-		return meta.Put(sealCheckName, s.check())
+		if err := meta.Put(sealCheckName, s.check()); err != nil {
+			return err
+		}
+		return rebuildClientIndex(t, s)
 	})
 	if err != nil {
 		return SealReport{}, fmt.Errorf("open permission records: %w", err)
@@ -279,5 +284,30 @@ func (x *tx) sealedEach(bucket []byte, fn func(k, v []byte) error) error {
 			return nil
 		}
 		return fn(k, out)
+	})
+}
+
+// rebuildClientIndex makes the client → grants index anew from the grants
+// that pass their check.
+func rebuildClientIndex(t *bolt.Tx, s *sealer) error {
+	if err := t.DeleteBucket(bucketClientGrants); err != nil && !errors.Is(err, bolterr.ErrBucketNotFound) {
+		return err
+	}
+	idx, err := t.CreateBucket(bucketClientGrants)
+	if err != nil {
+		return err
+	}
+	return t.Bucket(bucketGrants).ForEach(func(k, v []byte) error {
+		raw, err := s.open(bucketGrants, k, v)
+		if err != nil {
+			return nil // rejected: not indexed, never used
+		}
+		var g struct {
+			ClientID string `json:"client_id"`
+		}
+		if json.Unmarshal(raw, &g) != nil {
+			return nil
+		}
+		return idx.Put(pairKey(g.ClientID, string(k)), nil)
 	})
 }

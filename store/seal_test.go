@@ -250,3 +250,58 @@ func TestAdoptLegacyRecords(t *testing.T) {
 		}
 	})
 }
+
+// The client → grants index follows puts and deletes, and is rebuilt from
+// the grants that pass their check when the records open: an index entry
+// someone added, or one for a rejected grant, lists nothing.
+func TestClientGrantsIndex(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	db, _ := openAt(t, dir, testKey, true)
+	seed(t, db) // client "dapp", grant g1
+	err := db.Update(func(tx authz.Tx) error {
+		for _, g := range []authz.Grant{{ID: "g2", ClientID: "dapp"}, {ID: "g3", ClientID: "other"}} {
+			if err := tx.PutGrant(&g); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteGrant("g1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(db *DB, client string) []string {
+		t.Helper()
+		var ids []string
+		err := db.View(func(tx authz.Tx) error {
+			gs, err := tx.ClientGrants(client)
+			for _, g := range gs {
+				ids = append(ids, g.ID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if got := list(db, "dapp"); !slices.Equal(got, []string{"g2"}) {
+		t.Fatalf("dapp's grants %v, want [g2]", got)
+	}
+	db.Close()
+	raw(t, dir, func(tx *bolt.Tx) error {
+		// A forged index entry pointing at another client's grant, and a
+		// dropped one.
+		idx := tx.Bucket(bucketClientGrants)
+		if err := idx.Put(pairKey("dapp", "g3"), nil); err != nil {
+			return err
+		}
+		return idx.Delete(pairKey("dapp", "g2"))
+	})
+	db2, _ := openAt(t, dir, testKey, false)
+	if got := list(db2, "dapp"); !slices.Equal(got, []string{"g2"}) {
+		t.Fatalf("after reopening, dapp's grants %v, want [g2]", got)
+	}
+	if got := list(db2, "other"); !slices.Equal(got, []string{"g3"}) {
+		t.Fatalf("other's grants %v, want [g3]", got)
+	}
+}

@@ -10,6 +10,9 @@
 //	grants        grant id  → authz.Grant (sealed)
 //	tokens        SHA-256 of the secret (32 bytes) → authz.Token (sealed)
 //	grant_tokens  grant id ‖ 0x00 ‖ digest → empty (index for revocation)
+//	client_grants client id ‖ 0x00 ‖ grant id → empty (index, see OpenRecords)
+//	audit_client  client id ‖ 0x00 ‖ sequence → empty (index)
+//	audit_account account ‖ 0x00 ‖ sequence → empty (index)
 //	audit         sequence (8 bytes, big-endian) → authz.Event
 //
 // No token, code or client secret is ever written, only digests. The file
@@ -53,7 +56,16 @@ var (
 	bucketTokens      = []byte("tokens")
 	bucketGrantTokens = []byte("grant_tokens")
 	bucketAudit       = []byte("audit")
-	allBuckets        = [][]byte{bucketMeta, bucketClients, bucketGrants, bucketTokens, bucketGrantTokens, bucketAudit}
+	// bucketClientGrants indexes grants by client; rebuilt from the
+	// grants whenever the records open, so it needs no migration and
+	// cannot drift from a grant a check rejected.
+	bucketClientGrants = []byte("client_grants")
+	// bucketAuditClient and bucketAuditAccount index the audit log by
+	// client and by account, so a filtered listing reads only its events.
+	bucketAuditClient  = []byte("audit_client")
+	bucketAuditAccount = []byte("audit_account")
+	allBuckets         = [][]byte{bucketMeta, bucketClients, bucketGrants, bucketTokens, bucketGrantTokens, bucketAudit,
+		bucketClientGrants, bucketAuditClient, bucketAuditAccount}
 )
 
 // Options configure Open.
@@ -107,11 +119,13 @@ func Open(dataDir string, opts Options) (*DB, error) {
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get([]byte("version")); {
 		case v == nil:
-			return meta.Put([]byte("version"), []byte(schemaVersion))
+			if err := meta.Put([]byte("version"), []byte(schemaVersion)); err != nil {
+				return err
+			}
 		case string(v) != schemaVersion:
 			return fmt.Errorf("unsupported schema version %q", v)
 		}
-		return nil
+		return indexAudit(tx)
 	})
 	if err != nil {
 		b.Close()

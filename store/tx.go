@@ -80,7 +80,38 @@ func (x *tx) Grants() ([]authz.Grant, error) {
 }
 
 func (x *tx) PutGrant(g *authz.Grant) error {
-	return put(x, bucketGrants, []byte(g.ID), g, "grant")
+	if err := put(x, bucketGrants, []byte(g.ID), g, "grant"); err != nil {
+		return err
+	}
+	return x.t.Bucket(bucketClientGrants).Put(pairKey(g.ClientID, g.ID), nil)
+}
+
+// pairKey is a ‖ 0 ‖ b; ids never contain a zero byte.
+func pairKey(a, b string) []byte {
+	k := make([]byte, 0, len(a)+1+len(b))
+	k = append(k, a...)
+	k = append(k, 0)
+	return append(k, b...)
+}
+
+func (x *tx) ClientGrants(clientID string) ([]authz.Grant, error) {
+	prefix := append([]byte(clientID), 0)
+	var out []authz.Grant
+	c := x.t.Bucket(bucketClientGrants).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		g, err := x.Grant(string(k[len(prefix):]))
+		if errors.Is(err, authz.ErrNotFound) {
+			continue // gone, or rejected by its check
+		}
+		if err != nil {
+			return nil, err
+		}
+		if g.ClientID == clientID {
+			out = append(out, *g)
+		}
+	}
+	slices.SortFunc(out, func(a, b authz.Grant) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
 }
 
 // indexKey is grant id ‖ 0 ‖ digest. Grant ids never contain a zero byte.
@@ -108,6 +139,18 @@ func (x *tx) DeleteGrant(id string) error {
 		}
 		if err := idx.Delete(k); err != nil {
 			return err
+		}
+	}
+	if v := x.t.Bucket(bucketGrants).Get([]byte(id)); v != nil && x.s != nil {
+		if raw, err := x.s.open(bucketGrants, []byte(id), v); err == nil {
+			var g struct {
+				ClientID string `json:"client_id"`
+			}
+			if json.Unmarshal(raw, &g) == nil {
+				if err := x.t.Bucket(bucketClientGrants).Delete(pairKey(g.ClientID, id)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return x.t.Bucket(bucketGrants).Delete([]byte(id))
@@ -190,7 +233,57 @@ func (x *tx) AppendAudit(e *authz.Event) error {
 	if err != nil {
 		return fmt.Errorf("encode audit event: %w", err)
 	}
-	return b.Put(k[:], data)
+	if err := b.Put(k[:], data); err != nil {
+		return err
+	}
+	return indexEvent(x.t, e, true)
+}
+
+// auditIndexName is the meta key saying the audit indexes cover the log.
+var auditIndexName = []byte("audit_index")
+
+// indexEvent adds (or, with add false, removes) e's entries in the audit
+// indexes.
+func indexEvent(t *bolt.Tx, e *authz.Event, add bool) error {
+	for _, ix := range []struct {
+		bucket []byte
+		value  string
+	}{{bucketAuditClient, e.ClientID}, {bucketAuditAccount, e.Account}} {
+		if ix.value == "" {
+			continue
+		}
+		key := binary.BigEndian.AppendUint64(append([]byte(ix.value), 0), e.Seq)
+		var err error
+		if add {
+			err = t.Bucket(ix.bucket).Put(key, nil)
+		} else {
+			err = t.Bucket(ix.bucket).Delete(key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexAudit indexes every event once, for a log written before the
+// indexes existed.
+func indexAudit(t *bolt.Tx) error {
+	meta := t.Bucket(bucketMeta)
+	if meta.Get(auditIndexName) != nil {
+		return nil
+	}
+	err := t.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
+		e, err := decodeEvent(v)
+		if err != nil {
+			return nil // unreadable: not indexed, still listed unfiltered
+		}
+		return indexEvent(t, &e, true)
+	})
+	if err != nil {
+		return err
+	}
+	return meta.Put(auditIndexName, []byte("1"))
 }
 
 func (x *tx) Audit(limit int) ([]authz.Event, error) {
@@ -216,6 +309,12 @@ func decodeEvent(v []byte) (authz.Event, error) {
 }
 
 func (x *tx) AuditFind(f authz.AuditFilter) ([]authz.Event, error) {
+	switch {
+	case f.ClientID != "":
+		return x.auditIndexed(bucketAuditClient, f.ClientID, f)
+	case f.Account != "":
+		return x.auditIndexed(bucketAuditAccount, f.Account, f)
+	}
 	var out []authz.Event
 	c := x.t.Bucket(bucketAudit).Cursor()
 	for k, v := c.Last(); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = c.Prev() {
@@ -225,6 +324,44 @@ func (x *tx) AuditFind(f authz.AuditFilter) ([]authz.Event, error) {
 		}
 		if !f.Since.IsZero() && e.Time.Before(f.Since) {
 			break // older from here on
+		}
+		if f.Match(&e) {
+			out = append(out, e)
+		}
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// auditIndexed is AuditFind through the index in bucket for value,
+// newest first.
+func (x *tx) auditIndexed(bucket []byte, value string, f authz.AuditFilter) ([]authz.Event, error) {
+	prefix := append([]byte(value), 0)
+	events := x.t.Bucket(bucketAudit)
+	c := x.t.Bucket(bucket).Cursor()
+	// The newest entry of value is the last key before prefix ‖ max.
+	end := binary.BigEndian.AppendUint64(bytes.Clone(prefix), ^uint64(0))
+	k, _ := c.Seek(end)
+	if k == nil {
+		k, _ = c.Last()
+	} else if !bytes.Equal(k, end) {
+		k, _ = c.Prev()
+	}
+	var out []authz.Event
+	for ; k != nil && bytes.HasPrefix(k, prefix) && (f.Limit <= 0 || len(out) < f.Limit); k, _ = c.Prev() {
+		if len(k) != len(prefix)+8 {
+			continue
+		}
+		v := events.Get(k[len(prefix):])
+		if v == nil {
+			continue // pruned
+		}
+		e, err := decodeEvent(v)
+		if err != nil {
+			return nil, err
+		}
+		if !f.Since.IsZero() && e.Time.Before(f.Since) {
+			break
 		}
 		if f.Match(&e) {
 			out = append(out, e)
@@ -262,7 +399,12 @@ func (x *tx) OldestAudit(n int) ([]authz.Event, error) {
 
 func (x *tx) DeleteAuditThrough(seq uint64) error {
 	c := x.t.Bucket(bucketAudit).Cursor()
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
+	for k, v := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, v = c.First() {
+		if e, err := decodeEvent(v); err == nil {
+			if err := indexEvent(x.t, &e, false); err != nil {
+				return err
+			}
+		}
 		if err := c.Delete(); err != nil {
 			return err
 		}
