@@ -72,11 +72,6 @@ type Issuer struct {
 	// have gone.
 	changeMu sync.Mutex
 	changed  chan struct{}
-	// gen counts committed writes (under changeMu); origins caches
-	// AllowedOrigins as of originsGen, since every browser request asks.
-	gen        uint64
-	origins    map[string]bool
-	originsGen uint64
 
 	// useMu guards lastUse: when each grant's LastUsed was last written,
 	// to throttle those writes (see noteUse).
@@ -123,8 +118,6 @@ func (is *Issuer) update(fn func(Tx) error) error {
 	err := is.store.Update(fn)
 	if err == nil {
 		is.changeMu.Lock()
-		is.gen++
-		is.origins = nil
 		if is.changed != nil {
 			close(is.changed)
 			is.changed = nil
@@ -376,34 +369,15 @@ func (is *Issuer) ClientOrigins(id string) ([]string, error) {
 	return out, err
 }
 
-// AllowedOrigins returns the set of all origins of all clients: those a
-// browser request may come from at all. The set is cached until the next
-// committed write and shared: callers must not change it.
-func (is *Issuer) AllowedOrigins() (map[string]bool, error) {
-	is.changeMu.Lock()
-	if is.origins != nil && is.originsGen == is.gen {
-		cached := is.origins
-		is.changeMu.Unlock()
-		return cached, nil
-	}
-	gen := is.gen
-	is.changeMu.Unlock()
-	out := make(map[string]bool)
+// OriginAllowed reports whether origin is the origin of some client's
+// registered or approved redirect URI: a browser request may come from it
+// at all. It is an index lookup, since every browser request asks.
+func (is *Issuer) OriginAllowed(origin string) (bool, error) {
+	var ok bool
 	err := is.store.View(func(tx Tx) error {
-		cs, err := tx.Clients()
-		for i := range cs {
-			for _, o := range cs[i].Origins() {
-				out[o] = true
-			}
-		}
+		var err error
+		ok, err = tx.OriginAllowed(origin)
 		return err
 	})
-	if err == nil {
-		is.changeMu.Lock()
-		if is.gen == gen { // no write since the read began
-			is.origins, is.originsGen = out, gen
-		}
-		is.changeMu.Unlock()
-	}
-	return out, err
+	return ok, err
 }

@@ -223,6 +223,10 @@ type Store interface {
 type Tx interface {
 	Client(id string) (*Client, error)
 	Clients() ([]Client, error)
+	// OriginAllowed reports whether origin is an origin of some client's
+	// redirect URIs, through an index, each hit checked against the
+	// client's record.
+	OriginAllowed(origin string) (bool, error)
 	PutClient(c *Client) error
 	DeleteClient(id string) error
 

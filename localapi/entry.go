@@ -102,14 +102,14 @@ func (s *Server) originAllowed(origin string) bool {
 	if origin == "null" {
 		return false
 	}
-	set, err := s.iss.AllowedOrigins()
+	ok, err := s.iss.OriginAllowed(origin)
 	if err != nil {
 		if !errors.Is(err, authz.ErrSealed) {
 			s.log.Error("read allowed origins", "err", err)
 		}
 		return false
 	}
-	return set[origin]
+	return ok
 }
 
 // clientOriginOK checks, once the client of a request is known, that a

@@ -287,9 +287,12 @@ func (x *tx) sealedEach(bucket []byte, fn func(k, v []byte) error) error {
 	})
 }
 
-// rebuildClientIndex makes the client → grants index anew from the grants
-// that pass their check.
+// rebuildClientIndex makes the client → grants and origin → clients
+// indexes anew from the records that pass their check.
 func rebuildClientIndex(t *bolt.Tx, s *sealer) error {
+	if err := rebuildOriginIndex(t, s); err != nil {
+		return err
+	}
 	if err := t.DeleteBucket(bucketClientGrants); err != nil && !errors.Is(err, bolterr.ErrBucketNotFound) {
 		return err
 	}
@@ -309,5 +312,31 @@ func rebuildClientIndex(t *bolt.Tx, s *sealer) error {
 			return nil
 		}
 		return idx.Put(pairKey(g.ClientID, string(k)), nil)
+	})
+}
+
+func rebuildOriginIndex(t *bolt.Tx, s *sealer) error {
+	if err := t.DeleteBucket(bucketOrigins); err != nil && !errors.Is(err, bolterr.ErrBucketNotFound) {
+		return err
+	}
+	idx, err := t.CreateBucket(bucketOrigins)
+	if err != nil {
+		return err
+	}
+	return t.Bucket(bucketClients).ForEach(func(k, v []byte) error {
+		raw, err := s.open(bucketClients, k, v)
+		if err != nil {
+			return nil
+		}
+		var c authz.Client
+		if json.Unmarshal(raw, &c) != nil {
+			return nil
+		}
+		for _, o := range c.Origins() {
+			if err := idx.Put(pairKey(o, string(k)), nil); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -305,3 +305,43 @@ func TestClientGrantsIndex(t *testing.T) {
 		t.Fatalf("other's grants %v, want [g3]", got)
 	}
 }
+
+// The origin index follows client writes, and a forged entry (a client that
+// does not have the origin) allows nothing.
+func TestOriginIndex(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	db, _ := openAt(t, dir, testKey, true)
+	seed(t, db) // client "dapp" at https://dapp.example
+	allowed := func(db *DB, o string) bool {
+		t.Helper()
+		var ok bool
+		if err := db.View(func(tx authz.Tx) (err error) { ok, err = tx.OriginAllowed(o); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !allowed(db, "https://dapp.example") || allowed(db, "https://other.example") {
+		t.Fatal("origins before the move")
+	}
+	err := db.Update(func(tx authz.Tx) error {
+		return tx.PutClient(&authz.Client{ID: "dapp", Kind: authz.Public, RedirectURIs: []string{"https://moved.example/cb"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allowed(db, "https://dapp.example") || !allowed(db, "https://moved.example") {
+		t.Fatal("the index did not follow the client's new redirect URI")
+	}
+	db.Close()
+	raw(t, dir, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOrigins).Put(pairKey("https://evil.example", "dapp"), nil)
+	})
+	db2, _ := openAt(t, dir, testKey, false)
+	if allowed(db2, "https://evil.example") {
+		t.Fatal("a forged index entry allowed an origin")
+	}
+	err = db2.Update(func(tx authz.Tx) error { return tx.DeleteClient("dapp") })
+	if err != nil || allowed(db2, "https://moved.example") {
+		t.Fatalf("a deleted client's origin is allowed (%v)", err)
+	}
+}

@@ -11,6 +11,7 @@
 //	tokens        SHA-256 of the secret (32 bytes) → authz.Token (sealed)
 //	grant_tokens  grant id ‖ 0x00 ‖ digest → empty (index for revocation)
 //	client_grants client id ‖ 0x00 ‖ grant id → empty (index, see OpenRecords)
+//	client_origins origin ‖ 0x00 ‖ client id → empty (index, see OpenRecords)
 //	audit_client  client id ‖ 0x00 ‖ sequence → empty (index)
 //	audit_account account ‖ 0x00 ‖ sequence → empty (index)
 //	audit         sequence (8 bytes, big-endian) → authz.Event
@@ -64,8 +65,11 @@ var (
 	// client and by account, so a filtered listing reads only its events.
 	bucketAuditClient  = []byte("audit_client")
 	bucketAuditAccount = []byte("audit_account")
-	allBuckets         = [][]byte{bucketMeta, bucketClients, bucketGrants, bucketTokens, bucketGrantTokens, bucketAudit,
-		bucketClientGrants, bucketAuditClient, bucketAuditAccount}
+	// bucketOrigins indexes clients by the origins of their redirect
+	// URIs, rebuilt like client_grants.
+	bucketOrigins = []byte("client_origins")
+	allBuckets    = [][]byte{bucketMeta, bucketClients, bucketGrants, bucketTokens, bucketGrantTokens, bucketAudit,
+		bucketClientGrants, bucketAuditClient, bucketAuditAccount, bucketOrigins}
 )
 
 // Options configure Open.

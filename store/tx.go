@@ -64,10 +64,63 @@ func (x *tx) Clients() ([]authz.Client, error) {
 }
 
 func (x *tx) PutClient(c *authz.Client) error {
-	return put(x, bucketClients, []byte(c.ID), c, "client")
+	if err := x.unindexClient(c.ID); err != nil {
+		return err
+	}
+	if err := put(x, bucketClients, []byte(c.ID), c, "client"); err != nil {
+		return err
+	}
+	for _, o := range c.Origins() {
+		if err := x.t.Bucket(bucketOrigins).Put(pairKey(o, c.ID), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (x *tx) DeleteClient(id string) error { return x.t.Bucket(bucketClients).Delete([]byte(id)) }
+func (x *tx) DeleteClient(id string) error {
+	if err := x.unindexClient(id); err != nil {
+		return err
+	}
+	return x.t.Bucket(bucketClients).Delete([]byte(id))
+}
+
+// unindexClient removes the origin index entries of the client stored
+// under id, if it can be read.
+func (x *tx) unindexClient(id string) error {
+	old, err := x.Client(id)
+	if err != nil {
+		return nil // none, or rejected: nothing of it was indexed
+	}
+	for _, o := range old.Origins() {
+		if err := x.t.Bucket(bucketOrigins).Delete(pairKey(o, id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *tx) OriginAllowed(origin string) (bool, error) {
+	if x.s == nil {
+		return false, authz.ErrSealed
+	}
+	prefix := append([]byte(origin), 0)
+	c := x.t.Bucket(bucketOrigins).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		// The index only points: the client record, checked, decides.
+		cl, err := x.Client(string(k[len(prefix):]))
+		if errors.Is(err, authz.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if slices.Contains(cl.Origins(), origin) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
 
 func (x *tx) Grant(id string) (*authz.Grant, error) {
 	return get[authz.Grant](x, bucketGrants, []byte(id), "grant")
