@@ -227,17 +227,18 @@ func (is *Issuer) Grants() ([]GrantInfo, error) {
 		if err != nil {
 			return err
 		}
+		out = make([]GrantInfo, 0, len(gs))
 		for _, g := range gs {
 			info := GrantInfo{Grant: g}
 			if c, err := tx.Client(g.ClientID); err == nil {
 				info.ClientName = c.Name
 			}
-			ts, err := tx.GrantTokens(g.ID)
+			ts, err := tx.GrantTokenStates(g.ID)
 			if err != nil {
 				return err
 			}
 			for i := range ts {
-				if ts[i].Kind != KindCode && ts[i].Active(now) {
+				if ts[i].Kind != KindCode && !ts[i].Spent && now.Before(ts[i].ExpiresAt) {
 					info.Tokens++
 					if ts[i].ExpiresAt.After(info.ExpiresAt) {
 						info.ExpiresAt = ts[i].ExpiresAt

@@ -128,6 +128,13 @@ type Token struct {
 	Challenge   string `json:"code_challenge,omitempty"`
 }
 
+// TokenState is the part of a token a listing shows.
+type TokenState struct {
+	Kind      TokenKind
+	ExpiresAt time.Time
+	Spent     bool
+}
+
 // Active reports whether the token can be used at now: not spent, not
 // expired.
 func (t *Token) Active(now time.Time) bool { return !t.Spent && now.Before(t.ExpiresAt) }
@@ -244,6 +251,9 @@ type Tx interface {
 	DeleteToken(d Digest) error
 	// GrantTokens lists the tokens issued under a grant.
 	GrantTokens(grantID string) ([]Token, error)
+	// GrantTokenStates is what a listing needs of a grant's tokens (kind,
+	// expiry, spent) without reading each token record.
+	GrantTokenStates(grantID string) ([]TokenState, error)
 	// ForEachToken calls fn for every token; fn must not change storage.
 	ForEachToken(fn func(*Token) error) error
 

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"sync"
 
@@ -45,11 +46,23 @@ const (
 	maxRejected = 1000
 )
 
-// sealer authenticates record values under one key.
-type sealer struct{ key []byte }
+// sealer authenticates record values under one key. macs pools HMAC
+// states: listing ten thousand records should not set up ten thousand.
+type sealer struct {
+	key  []byte
+	macs sync.Pool
+}
+
+func newSealer(key []byte) *sealer {
+	s := &sealer{key: bytes.Clone(key)}
+	s.macs.New = func() any { return hmac.New(sha256.New, s.key) }
+	return s
+}
 
 func (s *sealer) tag(bucket, key, value []byte) []byte {
-	m := hmac.New(sha256.New, s.key)
+	m := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(sealDomain))
 	m.Write([]byte{0})
 	m.Write(bucket)
@@ -197,7 +210,7 @@ func (d *DB) OpenRecords(key []byte, fresh bool) (SealReport, error) {
 	if !d.Sealed() {
 		return rep, nil
 	}
-	s := &sealer{key: bytes.Clone(key)}
+	s := newSealer(key)
 	var rejected []RejectedRecord
 	err := d.bolt.Update(func(t *bolt.Tx) error {
 		rep, rejected = SealReport{}, nil
