@@ -89,6 +89,7 @@ func BenchmarkRecordsAtScale(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.Logf("store: %d dapps, %d audit events, populated in %v", dapps, events, time.Since(now).Round(time.Millisecond))
 	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: db, Catalog: authz.HiveOps, Chain: "devnet",
 		Retention: authz.Retention{Keep: events}})
 	if err != nil {
