@@ -207,11 +207,17 @@ type AuditFilter struct {
 	// exclusive) when set.
 	Since time.Time `json:"since,omitzero"`
 	Until time.Time `json:"until,omitzero"`
+	// Forward pages from the oldest: only events after AfterSeq (0: from
+	// the start), and Limit takes the oldest matches instead of the
+	// newest. A reader of the whole log asks page by page, so that
+	// neither side holds a million events at once.
+	Forward  bool   `json:"forward,omitempty"`
+	AfterSeq uint64 `json:"after_seq,omitempty"`
 }
 
 // Match reports whether e passes the filter's conditions (not Limit).
 func (f *AuditFilter) Match(e *Event) bool {
-	return (f.ClientID == "" || e.ClientID == f.ClientID) && (f.Account == "" || e.Account == f.Account) &&
+	return e.Seq > f.AfterSeq && (f.ClientID == "" || e.ClientID == f.ClientID) && (f.Account == "" || e.Account == f.Account) &&
 		(f.Since.IsZero() || !e.Time.Before(f.Since)) && (f.Until.IsZero() || e.Time.Before(f.Until))
 }
 

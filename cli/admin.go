@@ -489,22 +489,84 @@ func runLog(env Env, args []string) error {
 	if f.Until, err = parseWhen(*until, now); err != nil {
 		return fmt.Errorf("%w: --until: %v", errUsage, err)
 	}
+	if f.Limit <= 0 {
+		return printWholeLog(env, c, f, *asJSON)
+	}
 	ev, err := c.FindLog(f)
 	if err != nil {
 		return err
 	}
-	return printListing(env, ev, *asJSON, "", "TIME\tEVENT\tCLIENT\tACCOUNT\tSCOPES\tDETAIL", func(tw io.Writer, e authz.Event) {
-		detail := e.Detail
-		if e.Outcome != "" { // a dapp transaction
-			detail = e.Outcome + " " + strings.Join(e.Operations, ",")
-			if e.TxID != "" {
-				detail += " tx " + e.TxID
-			}
-			detail += ": " + e.Detail
+	return printListing(env, ev, *asJSON, "", logHeader, logRow)
+}
+
+// logPage is how many events one admin reply carries when the whole log
+// is read.
+var logPage = 5000
+
+const logHeader = "TIME\tEVENT\tCLIENT\tACCOUNT\tSCOPES\tDETAIL"
+
+// printWholeLog prints every event f selects, oldest first, asking the
+// server page by page, so that neither process holds the whole log: a JSON
+// array for --json, else the table, aligned page by page.
+func printWholeLog(env Env, c *admin.Client, f authz.AuditFilter, asJSON bool) error {
+	f.Forward, f.Limit = true, logPage
+	first := true
+	if asJSON {
+		fmt.Fprint(env.Stdout, "[")
+	}
+	for {
+		page, err := c.FindLog(f)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Type, orDash(e.ClientID),
-			orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), detail)
-	})
+		if asJSON {
+			for _, e := range page {
+				b, err := json.Marshal(e)
+				if err != nil {
+					return err
+				}
+				if !first {
+					fmt.Fprint(env.Stdout, ",")
+				}
+				fmt.Fprintf(env.Stdout, "\n  %s", b)
+				first = false
+			}
+		} else {
+			tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+			if first {
+				fmt.Fprintln(tw, logHeader)
+				first = false
+			}
+			for _, e := range page {
+				logRow(tw, e)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+		if len(page) < logPage {
+			break
+		}
+		f.AfterSeq = page[len(page)-1].Seq
+	}
+	if asJSON {
+		fmt.Fprintln(env.Stdout, "\n]")
+	}
+	return nil
+}
+
+// logRow is one event as `log` prints it.
+func logRow(tw io.Writer, e authz.Event) {
+	detail := e.Detail
+	if e.Outcome != "" { // a dapp transaction
+		detail = e.Outcome + " " + strings.Join(e.Operations, ",")
+		if e.TxID != "" {
+			detail += " tx " + e.TxID
+		}
+		detail += ": " + e.Detail
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Type, orDash(e.ClientID),
+		orDash(e.Account), orDash(strings.Join(e.Scopes, ",")), detail)
 }
 
 // parseWhen reads a point in time for log filters: empty is none; a

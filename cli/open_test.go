@@ -141,6 +141,22 @@ func TestOpenLink(t *testing.T) {
 	if out := run(exitOK, "log", "--until", "2000-01-01", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Fatalf("events before 2000: %s", out)
 	}
+	// The whole log, read page by page (one event a page here), is the
+	// same as in one reply.
+	var whole, paged []authz.Event
+	if err := json.Unmarshal([]byte(run(exitOK, "log", "-n", "100000", "--json")), &whole); err != nil {
+		t.Fatal(err)
+	}
+	saved := logPage
+	logPage = 1
+	out = run(exitOK, "log", "-n", "0", "--json")
+	logPage = saved
+	if err := json.Unmarshal([]byte(out), &paged); err != nil {
+		t.Fatalf("paged --json is not JSON: %v\n%s", err, out)
+	}
+	if len(whole) < 2 || len(paged) != len(whole) || paged[0].Seq != whole[0].Seq || paged[len(paged)-1].Seq != whole[len(whole)-1].Seq {
+		t.Fatalf("paged log: %d events, whole: %d\n%s", len(paged), len(whole), run(exitOK, "log", "-n", "100"))
+	}
 	if out := run(exitUsage, "log", "--since", "last tuesday"); !strings.Contains(out, "not a duration") {
 		t.Fatalf("a bad --since: %s", out)
 	}

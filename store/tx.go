@@ -435,6 +435,9 @@ func decodeEvent(v []byte) (authz.Event, error) {
 }
 
 func (x *tx) AuditFind(f authz.AuditFilter) ([]authz.Event, error) {
+	if f.Forward {
+		return x.auditForward(f)
+	}
 	switch {
 	case f.ClientID != "":
 		return x.auditIndexed(bucketAuditClient, f.ClientID, f)
@@ -494,6 +497,25 @@ func (x *tx) auditIndexed(bucket []byte, value string, f authz.AuditFilter) ([]a
 		}
 	}
 	slices.Reverse(out)
+	return out, nil
+}
+
+// auditForward pages forward from f.AfterSeq: the oldest matches first.
+func (x *tx) auditForward(f authz.AuditFilter) ([]authz.Event, error) {
+	var out []authz.Event
+	c := x.t.Bucket(bucketAudit).Cursor()
+	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, f.AfterSeq+1)); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = c.Next() {
+		e, err := decodeEvent(v)
+		if err != nil {
+			return nil, err
+		}
+		if !f.Until.IsZero() && !e.Time.Before(f.Until) {
+			break // newer from here on
+		}
+		if f.Match(&e) {
+			out = append(out, e)
+		}
+	}
 	return out, nil
 }
 
