@@ -113,6 +113,8 @@ type activityView struct {
 	table    *widget.Table
 	status   *widget.Label
 	exporter func(events []authz.Event) // the Export button; tests replace it
+	// search narrows the rows to those with the text in any column.
+	search *widget.Entry
 	// eventDialog is the open entry (showEvent), for tests.
 	eventDialog *dialog.CustomDialog
 }
@@ -124,6 +126,9 @@ func newActivityView(u *UI) *activityView {
 	v.account = widget.NewSelect([]string{allFilter}, func(string) { v.filter() })
 	v.account.SetSelected(allFilter)
 	v.status = widget.NewLabel("")
+	v.search = widget.NewEntry()
+	v.search.SetPlaceHolder("Search")
+	v.search.OnChanged = func(string) { v.filter() }
 	v.table = widget.NewTableWithHeaders(
 		func() (int, int) { return len(v.shown), len(activityColumns) },
 		func() fyne.CanvasObject {
@@ -158,7 +163,8 @@ func newActivityView(u *UI) *activityView {
 	v.exporter = v.exportDialog
 	export := widget.NewButtonWithIcon("Export CSV", theme.DocumentSaveIcon(), v.export)
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
-	filters := container.NewHBox(widget.NewLabel("App"), v.app, widget.NewLabel("Account"), v.account, reload, export)
+	filters := container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("App"), v.app, widget.NewLabel("Account"), v.account),
+		container.NewHBox(reload, export), v.search)
 	v.content = container.NewBorder(container.NewVBox(filters, v.status), nil, nil, nil, v.table)
 	return v
 }
@@ -255,6 +261,15 @@ func (v *activityView) filter() {
 		}
 		slices.Reverse(events)
 		v.shown = events
+	}
+	if q := strings.ToLower(strings.TrimSpace(v.search.Text)); q != "" {
+		var hits []authz.Event
+		for _, e := range v.shown {
+			if strings.Contains(strings.ToLower(strings.Join(eventRow(e), " ")+" "+e.Origin+" "+e.Detail), q) {
+				hits = append(hits, e)
+			}
+		}
+		v.shown = hits
 	}
 	if v.u.svc.Audit != nil {
 		more := ""

@@ -37,6 +37,9 @@ type appsView struct {
 	// screen, and scopeDialog the open scope editor, for tests.
 	editScopes  map[string]*widget.Button
 	scopeDialog *scopeDialog
+	// search filters the cards; groups are the clients last read.
+	search *widget.Entry
+	groups []*clientGrants
 }
 
 func newAppsView(u *UI) *appsView {
@@ -45,9 +48,33 @@ func newAppsView(u *UI) *appsView {
 		editScopes: make(map[string]*widget.Button)}
 	v.status = paragraph("")
 	reload := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), v.refresh)
-	v.content = container.NewBorder(container.NewBorder(nil, nil, nil, reload, v.status), nil, nil, nil,
+	v.search = widget.NewEntry()
+	v.search.SetPlaceHolder("Search sites, apps and accounts")
+	v.search.OnChanged = func(string) { v.show() }
+	v.content = container.NewBorder(container.NewVBox(v.search, container.NewBorder(nil, nil, nil, reload, v.status)), nil, nil, nil,
 		container.NewVScroll(v.list))
 	return v
+}
+
+// maxCards bounds the cards the tab builds at once: each costs layout
+// time, and nobody reads ten thousand; the search finds the rest.
+const maxCards = 200
+
+// matches reports whether a client's card is found by the search text q
+// (lower case): its id, name, origin or an account of its grants.
+func (c *clientGrants) matches(q string) bool {
+	if q == "" {
+		return true
+	}
+	if strings.Contains(strings.ToLower(c.id+" "+c.name+" "+c.origin), q) {
+		return true
+	}
+	for _, g := range c.grants {
+		if strings.Contains(g.Account, q) {
+			return true
+		}
+	}
+	return false
 }
 
 // clientGrants is one client's grants, for one card.
@@ -77,6 +104,7 @@ func groupGrants(gs []authz.GrantInfo) []*clientGrants {
 
 func (v *appsView) refresh() {
 	v.rebuilds++
+	v.groups = nil
 	v.list.RemoveAll()
 	clear(v.revoke)
 	clear(v.removeLimit)
@@ -95,12 +123,37 @@ func (v *appsView) refresh() {
 		v.list.Add(l)
 		return
 	}
+	v.groups = groupGrants(gs)
+	v.show()
+}
+
+// show builds the cards of the clients the search finds, at most
+// maxCards, and says how many there are.
+func (v *appsView) show() {
+	if v.groups == nil {
+		return
+	}
+	clear(v.revoke)
+	clear(v.removeLimit)
+	clear(v.editScopes)
+	q := strings.ToLower(strings.TrimSpace(v.search.Text))
+	var found []*clientGrants
+	for _, c := range v.groups {
+		if c.matches(q) {
+			found = append(found, c)
+		}
+	}
 	// All cards at once: adding them one by one lays the list out again
 	// after each, which grows with the square of the number of apps.
-	groups := groupGrants(gs)
-	cards := make([]fyne.CanvasObject, 0, len(groups))
-	for _, c := range groups {
+	cards := make([]fyne.CanvasObject, 0, min(len(found), maxCards))
+	for _, c := range found[:min(len(found), maxCards)] {
 		cards = append(cards, v.clientCard(c))
+	}
+	switch {
+	case len(found) == 0:
+		cards = append(cards, paragraph("No site, app or account matches “"+clean(q, 80)+"”."))
+	case len(found) > maxCards:
+		cards = append(cards, paragraph(fmt.Sprintf("Showing %d of %d. Search to find the others.", maxCards, len(found))))
 	}
 	v.list.Objects = cards
 	v.list.Refresh()

@@ -359,3 +359,49 @@ func TestAppsTabIgnoresUnrelatedEvents(t *testing.T) {
 		t.Fatalf("a revocation rebuilt the Apps tab %d times, want once", u.apps.rebuilds-before)
 	}
 }
+
+// The Apps tab builds at most maxCards cards and finds the others by
+// search: site, app id or account.
+func TestAppsTabSearch(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	s := startServer(t, u, v, dir)
+	iss := s.srv.Issuer()
+	for i := range maxCards + 20 {
+		if _, _, err := iss.AddApp(authz.AppSpec{Name: fmt.Sprintf("bot %03d", i), Scopes: "vote",
+			RedirectURIs: []string{fmt.Sprintf("https://bot%03d.example/cb", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range mustClients(t, s) {
+		if _, err := iss.Authorize(authz.Approval{Request: &authz.AuthorizeRequest{ClientID: c.ID, RedirectURI: c.RedirectURIs[0],
+			Origin: authz.OriginOf(c.RedirectURIs[0]), Type: authz.ResponseCode, Scopes: authz.Scopes{"vote"},
+			Challenge: strings.Repeat("A", 43)}, Account: "alice", Scopes: authz.Scopes{"vote"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if gs, _ := iss.Grants(); len(gs) != maxCards+20 {
+		t.Fatalf("%d grants", len(gs))
+	}
+	u.tabs.SelectIndex(1)
+	u.apps.refresh()
+	content := u.win.Content()
+	wantText(t, content, fmt.Sprintf("Showing %d of %d. Search to find the others.", maxCards, maxCards+20))
+	u.apps.search.SetText("BOT219.example")
+	if len(u.apps.revoke) != 1 {
+		t.Fatalf("search found %d cards, want bot219's", len(u.apps.revoke))
+	}
+	wantText(t, content, "https://bot219.example")
+	u.apps.search.SetText("nobody-here")
+	wantText(t, content, "No site, app or account matches")
+}
+
+func mustClients(t *testing.T, s *server) []authz.Client {
+	t.Helper()
+	cs, err := s.srv.Issuer().Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
