@@ -172,3 +172,13 @@ func TestOpenLink(t *testing.T) {
 		t.Fatalf("a has:// link: %s", out)
 	}
 }
+
+// serve's audit retention flags are checked before anything starts.
+func TestServeAuditFlags(t *testing.T) {
+	for _, args := range [][]string{{"--audit-max-age", "soon"}, {"--audit-max-age", "0d"}, {"--audit-keep", "0"}} {
+		code, _, stderr := run(t, "", append([]string{"serve", "--headless", "--data-dir", t.TempDir()}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, "audit") {
+			t.Errorf("serve %v: exit %d, %s", args, code, stderr)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func runServe(env Env, args []string) error {
 		return fmt.Errorf("%w: --audit-keep must be at least 1", errUsage)
 	}
 	if *auditMaxAge != "" {
-		if audit.MaxAge, err = parseAge(*auditMaxAge); err != nil || audit.MaxAge <= 0 {
+		if audit.MaxAge, err = parseDays(*auditMaxAge); err != nil {
 			return fmt.Errorf("%w: --audit-max-age: want a duration such as 90d or 720h", errUsage)
 		}
 	}
