@@ -3,30 +3,45 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 
 	"localsigner/links"
+	"localsigner/localapi/admin"
 	"localsigner/signer/tx"
 )
 
 // runOpen hands a hive:// link to the running Localsigner, which shows the
 // confirmation (the desktop app's window, or `localsigner approvals`), and
-// prints what became of it. With --dry-run it prints the transaction the
+// prints what became of it; if none runs, it starts the desktop app first. With --dry-run it prints the transaction the
 // link would ask to sign and signs nothing. A link that names a callback
 // gets it opened in the browser once signed, unless --no-callback.
 func runOpen(env Env, args []string) error {
-	fs, dataDir, _ := adminFlags(env, "localsigner open", "[--data-dir DIR] [--as ACCOUNT] [--dry-run] [--no-callback] hive://sign/…", false)
+	fs, dataDir, _ := adminFlags(env, "localsigner open", "[--data-dir DIR] [--as ACCOUNT] [--dry-run] [--no-callback] [--no-start] hive://sign/…", false)
 	as := fs.String("as", "", "account to sign as (default: the link's s=, else the only account held)")
 	dry := fs.Bool("dry-run", false, "print the transaction as JSON and sign nothing")
 	noCallback := fs.Bool("no-callback", false, "print the callback URL instead of opening it")
+	noStart := fs.Bool("no-start", false, "fail if Localsigner is not running, instead of starting the desktop app")
 	c, pos, err := adminConnect(fs, dataDir, args, 1)
 	if err != nil {
 		return err
 	}
 	if strings.HasPrefix(strings.ToLower(pos[0]), "has:") {
 		return errors.New("has:// (HiveAuth) links are not supported yet; nothing was signed")
+	}
+	if _, err := c.Status(); errors.Is(err, admin.ErrNotRunning) && !*noStart {
+		// A link clicked while Localsigner is closed: open the app, then
+		// hand it the link once it serves.
+		fmt.Fprintln(env.Stderr, "Localsigner is not running: starting it…")
+		if err := startApp(*dataDir); err != nil {
+			return fmt.Errorf("start Localsigner: %w", err)
+		}
+		if err := waitServing(c, appStartWait); err != nil {
+			return err
+		}
 	}
 	if !*dry {
 		fmt.Fprintln(env.Stderr, "waiting for your confirmation in Localsigner (or: localsigner approvals, approve ID, deny ID)…")
@@ -58,6 +73,45 @@ func runOpen(env Env, args []string) error {
 		return fmt.Errorf("open the callback (%s): %w", out.Callback, err)
 	}
 	return nil
+}
+
+// appStartWait bounds the wait for a started app to serve: its first
+// frame and its services come up in a second or two, a first run needs the
+// user to choose a network.
+var appStartWait = 2 * time.Minute
+
+// startApp starts the desktop app (this program without a command) in the
+// background, with the same data directory, detached from this process.
+var startApp = func(dataDir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var args []string
+	if dataDir != "" {
+		args = append(args, "--data-dir", dataDir)
+	}
+	cmd := exec.Command(exe, args...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	return cmd.Process.Release()
+}
+
+// waitServing polls the admin socket until the app answers, or fails
+// after wait.
+func waitServing(c *admin.Client, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := c.Status()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, admin.ErrNotRunning) || time.Now().After(deadline) {
+			return fmt.Errorf("the app did not start serving within %s: %w", wait, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // isLinkArg reports whether a first argument is a link the OS handed over

@@ -182,3 +182,28 @@ func TestServeAuditFlags(t *testing.T) {
 		}
 	}
 }
+
+// A link opened while Localsigner is not running starts it (here the
+// headless server stands in for the desktop app) and then goes to it;
+// --no-start says it is not running instead.
+func TestOpenLinkStartsTheApp(t *testing.T) {
+	const pass = "link start passphrase"
+	newServeDataDir(t, pass, devnet.DefaultPassword)
+	t.Setenv(envPassphrase, pass)
+	uri := "hive://sign/follow/bob"
+	if code, _, stderr := run(t, "", "open", "--no-start", "--dry-run", "--as", "alice", uri); code != exitError || !strings.Contains(stderr, "not running") {
+		t.Fatalf("--no-start without a running app: exit %d, %s", code, stderr)
+	}
+	started := false
+	saved := startApp
+	t.Cleanup(func() { startApp = saved })
+	startApp = func(string) error {
+		started = true
+		startServe(t)
+		return nil
+	}
+	code, stdout, stderr := run(t, "", "open", "--dry-run", "--as", "alice", uri)
+	if code != exitOK || !started || !strings.Contains(stderr, "starting it") || !strings.Contains(stdout, `"action": "follow"`) {
+		t.Fatalf("open with no app running: exit %d, started %v\n%s%s", code, started, stdout, stderr)
+	}
+}

@@ -406,7 +406,11 @@ func (w *Wallet) waitUnlocked(ctx context.Context, req *Request, names []string)
 	w.log.Info("request waiting for the vault to be unlocked", "door", req.Door, "client", req.ClientID)
 	wctx, stop := w.watchGrant(ctx, req.Grant)
 	defer stop()
-	if err := w.untilUnlocked(wctx, approval.Waiting{Origin: req.Origin, ClientID: req.ClientID, What: "transaction"}); err != nil {
+	what := "transaction"
+	if req.Source != "" {
+		what += " from " + req.Source
+	}
+	if err := w.untilUnlocked(wctx, approval.Waiting{Origin: req.Origin, ClientID: req.ClientID, What: what}); err != nil {
 		if context.Cause(wctx) == ErrRevoked {
 			return ErrRevoked
 		}
