@@ -41,6 +41,10 @@ var (
 	// ErrInvalidOperations: the operations cannot form a transaction (none,
 	// too many, or invalid together).
 	ErrInvalidOperations = errors.New("invalid operations")
+	// ErrSecretInOperation: an operation carries a private key or a
+	// master password in its text; it wraps ErrInvalidOperations, so every
+	// door answers it as invalid operations. Nothing was asked or signed.
+	ErrSecretInOperation = fmt.Errorf("%w: a private key in the operations", ErrInvalidOperations)
 	// ErrInvalidRequest: the request itself is malformed (a memo that is
 	// not one, a chain the wallet does not serve).
 	ErrInvalidRequest = errors.New("invalid request")

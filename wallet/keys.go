@@ -132,8 +132,13 @@ type SealedMemo struct {
 
 // SealMemo encrypts text from account's memo key to the recipient's key
 // to, for a transfer the wallet will then be asked to sign. Errors:
-// ErrLocked, ErrMissingKey (no memo key for the account).
+// ErrLocked, ErrMissingKey (no memo key for the account),
+// ErrSecretInOperation (the text holds a private key: encrypted or not, it
+// would reach the recipient).
 func (w *Wallet) SealMemo(ctx context.Context, account string, to keys.PublicKey, text string) (*SealedMemo, error) {
+	if signer.ContainsPrivateKey(text) {
+		return nil, fmt.Errorf("%w: the memo carries a private key or a master password; nothing was signed", ErrSecretInOperation)
+	}
 	if err := w.untilUnlocked(ctx, approval.Waiting{What: "writing a memo"}); err != nil {
 		return nil, err
 	}

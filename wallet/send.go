@@ -10,6 +10,7 @@ import (
 
 	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/signer"
 	"localsigner/signer/chain"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
@@ -176,6 +177,9 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	if err != nil {
 		return nil, "", err
 	}
+	if err := w.checkSecrets(req.Ops); err != nil {
+		return nil, "", err
+	}
 	if err := w.waitUnlocked(ctx, req, names); err != nil {
 		return nil, "", err
 	}
@@ -279,6 +283,25 @@ func sigHex(t *tx.Transaction) []string {
 		out[i] = s.String()
 	}
 	return out
+}
+
+// checkSecrets refuses operations that carry a private key anywhere in
+// their text (a memo, a post, a custom_json): once signed it is on chain,
+// public, forever. Nothing is asked, nothing is signed, and the key is
+// never repeated in the error.
+func (w *Wallet) checkSecrets(ops []tx.Operation) error {
+	for i, op := range ops {
+		raw, err := tx.MarshalOperationJSON(w.cfg.Chain, op)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidOperations, err)
+		}
+		if signer.ContainsPrivateKey(string(raw)) {
+			return fmt.Errorf("%w: operation %d (%s) carries a private key or a master password; "+
+				"once signed it would be public forever, so nothing was signed (if it was sent to you, move your funds to a new key)",
+				ErrSecretInOperation, i, op.Name())
+		}
+	}
+	return nil
 }
 
 // checkOperations applies the grant (nil: none, the user decides) to every
