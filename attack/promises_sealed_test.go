@@ -25,7 +25,8 @@ import (
 // forged and widened records are ignored (401, nothing signed), reported in
 // the audit log, and the untouched grant works as before.
 func TestPromiseSealedRecords(t *testing.T) {
-	t.Parallel()
+	// Not parallel: TestLoad measures the process's live heap, which another
+	// test's Localsigner in the middle of it would grow.
 	e := newEnv(t)
 	narrow := e.login("mydapp", dappRedirect, "login", "alice")
 	bystander := e.login("other", otherRedirect, "custom_json:follow", "alice")

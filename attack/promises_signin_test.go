@@ -18,7 +18,8 @@ import (
 // backend that checks its own origin refuses it, and the client_id is then
 // bound: the real dapp's origin gets a page, no prompt, no proof.
 func TestPromiseSignInProofBoundToSite(t *testing.T) {
-	t.Parallel()
+	// Not parallel: TestLoad measures the process's live heap, which another
+	// test's Localsigner in the middle of it would grow.
 	e := newEnv(t)
 	const victimClient = "victim-dapp"
 	tk := e.login(victimClient, "https://evil.example/cb", "login", "alice")
