@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/signer/chain"
 	"localsigner/signer/tx"
 	"localsigner/wallet"
@@ -19,6 +20,7 @@ import (
 type Wallet interface {
 	Send(ctx context.Context, req wallet.Request) (*wallet.Result, error)
 	SignMessage(ctx context.Context, req wallet.MessageRequest) (*wallet.MessageResult, error)
+	WaitUnlocked(ctx context.Context, who approval.Waiting) error
 }
 
 // Node prepares the transaction a dry run shows (the head block's TaPoS and
@@ -101,7 +103,7 @@ func (d *Door) Open(ctx context.Context, a OpenArgs) (*Outcome, error) {
 	if l.Callback != nil {
 		out.CallbackHost = l.Callback.Host
 	}
-	if out.Signer, err = d.signer(l, a.As, &out.Notes); err != nil {
+	if out.Signer, err = d.signer(ctx, l, a.As, &out.Notes); err != nil {
 		return nil, err
 	}
 	if l.Action == ActionMsg {
@@ -217,8 +219,17 @@ func (d *Door) prepare(ctx context.Context, ops []tx.Operation) (*tx.Transaction
 
 // signer chooses the account: as, else the link's s=, else the only
 // account held. A preferred signer whose keys are not here is said so.
-func (d *Door) signer(l *Link, as string, notes *[]string) (string, error) {
+func (d *Door) signer(ctx context.Context, l *Link, as string, notes *[]string) (string, error) {
 	held, err := d.vault.Accounts(d.chain.Name)
+	if err != nil && as == "" && l.Signer == "" {
+		// Locked, and only the vault knows whom the link is for: wait for
+		// the unlock, as a transaction would (an app just started by the
+		// link is locked).
+		if werr := d.w.WaitUnlocked(ctx, approval.Waiting{What: "a hive:// link"}); werr != nil {
+			return "", werr
+		}
+		held, err = d.vault.Accounts(d.chain.Name)
+	}
 	locked := err != nil // the wallet waits for the unlock and checks the keys then
 	has := func(a string) bool { return locked || slices.Contains(held, a) }
 	switch {

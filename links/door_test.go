@@ -14,6 +14,7 @@ import (
 
 	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/internal/daemon"
 	"localsigner/internal/testkit"
 	"localsigner/links"
 	"localsigner/localapi/admin"
@@ -273,5 +274,42 @@ func TestLinkMessage(t *testing.T) {
 		if strings.Contains(e.Detail, "nonce 8f3a") {
 			t.Fatalf("the message's text is in the audit log: %+v", e)
 		}
+	}
+}
+
+// A link that names no account, opened while the vault is locked (as when
+// the link itself started the app), waits for the unlock, listed for the
+// desktop app, then goes on with the only account held.
+func TestLinkWaitsForTheUnlock(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{Accounts: []string{"alice"}, Locked: true, Daemon: func(o *daemon.Options) {
+		o.UnlockWait = 20 * time.Second
+	}})
+	wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + b64u(followOp)})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ws, err := k.Admin.Waiting()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws) == 1 && ws[0].What == "a hive:// link" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the link is not waiting for the unlock: %+v", ws)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := k.Admin.Unlock([]byte(testkit.Passphrase)); err != nil {
+		t.Fatal(err)
+	}
+	p := confirmation(t, k.Admin)
+	if p.Account != "alice" {
+		t.Fatalf("confirmation for %q", p.Account)
+	}
+	if err := k.Admin.ApproveTransaction(p.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := wait(); err != nil || !out.Broadcast || out.Signer != "alice" {
+		t.Fatalf("after the unlock: %+v %v", out, err)
 	}
 }
