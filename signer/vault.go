@@ -214,10 +214,11 @@ func (v *Vault) ChangePassphrase(oldPass, newPass []byte) error {
 
 // releaseKDF gives the Argon2id work area (256 MiB with the default work
 // factors, garbage once the derivation returns) back to the operating
-// system at once, instead of over minutes: otherwise a headless server
-// holds it long after every unlock, wrong passphrases included. It costs
-// one garbage collection per derivation.
-func releaseKDF() { debug.FreeOSMemory() }
+// system within moments, instead of over minutes: otherwise a headless
+// server holds it long after every unlock, wrong passphrases included. The
+// garbage collection it costs runs beside the caller, so an unlock does not
+// wait for it.
+func releaseKDF() { go debug.FreeOSMemory() }
 
 // MoveToBackend moves every key to backend (VaultBackendFile or
 // VaultBackendKeychain), so the user can change where the keys are kept
