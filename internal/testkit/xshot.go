@@ -13,9 +13,17 @@ import (
 // path with ImageMagick's import, and fails the test if it stays blank: a
 // window is mapped before its first frame is drawn, so it retries for a
 // few seconds until the picture has more than one colour.
-func XShot(t testing.TB, win, path string) {
+func XShot(t testing.TB, win, path string) { t.Helper(); XShotNudged(t, win, path, nil) }
+
+// XShotNudged is XShot that, while the picture stays blank, calls nudge
+// (if not nil) every second: a window that missed a repaint under a loaded
+// software-GL X server gets one, as a user's mouse would give it. A window
+// that draws nothing stays blank and still fails.
+func XShotNudged(t testing.TB, win, path string, nudge func()) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	start := time.Now()
+	deadline := start.Add(10 * time.Second)
+	nudged := start
 	for {
 		out, err := exec.Command("import", "-window", win, path).CombinedOutput()
 		if err != nil {
@@ -34,6 +42,11 @@ func XShot(t testing.TB, win, path string) {
 		if time.Now().After(deadline) {
 			t.Errorf("screenshot %s is blank (one colour) after 10 s", path)
 			return
+		}
+		if nudge != nil && time.Since(nudged) > time.Second {
+			t.Logf("screenshot %s blank after %v: nudging the window", path, time.Since(start).Round(time.Millisecond))
+			nudge()
+			nudged = time.Now()
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
