@@ -66,6 +66,9 @@ func TestPromptKeptAboveByWindowManager(t *testing.T) {
 	x.shot(approval, "6-approval-above")
 }
 
+// ownDisplay is the display startXServer last started.
+var ownDisplay string
+
 // startXServer starts an Xvfb of the test's own on a free display and
 // returns its name (":N").
 func startXServer(t *testing.T) string {
@@ -92,7 +95,8 @@ func startXServer(t *testing.T) string {
 		if n == "" {
 			t.Fatal("Xvfb did not report its display")
 		}
-		return ":" + n
+		ownDisplay = ":" + n
+		return ownDisplay
 	case <-time.After(20 * time.Second):
 		t.Fatal("Xvfb did not start in 20 s")
 	}

@@ -297,10 +297,16 @@ func newXApp(t *testing.T, pass string, args ...string) *xapp {
 	if os.Getenv("DISPLAY") == "" {
 		t.Skip("no X display (make test runs the tests under Xvfb)")
 	}
-	for _, tool := range []string{"xdotool", "import"} {
+	for _, tool := range []string{"xdotool", "import", "Xvfb"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed (scripts/deps.sh window installs it)", tool)
 		}
+	}
+	// An X server of this test's own: `go test ./...` runs the e2e
+	// package's real-window tests at the same time on the shared display,
+	// and keys typed here must not land in their windows, nor theirs here.
+	if d := os.Getenv("DISPLAY"); d != ownDisplay { // unless the test already runs on its own (with a window manager)
+		t.Setenv("DISPLAY", startXServer(t))
 	}
 	shots, err := filepath.Abs(filepath.Join("artifacts", "screenshots"))
 	if err != nil {
