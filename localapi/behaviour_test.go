@@ -62,7 +62,9 @@ func TestRefreshReuseOverHTTP(t *testing.T) {
 }
 
 func TestLockedVault(t *testing.T) {
-	e := newEnv(t, func(c *daemon.Options) { c.UnlockWait = time.Second })
+	// 3 s: the waiting request must outlast an unlock made by another
+	// process under -race on a busy machine (1 s was seen to be too short).
+	e := newEnv(t, func(c *daemon.Options) { c.UnlockWait = 3 * time.Second })
 	e.login("mydapp", dappRedirect, "vote")
 	if err := e.admin.Lock(); err != nil {
 		t.Fatal(err)
