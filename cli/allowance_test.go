@@ -15,6 +15,20 @@ import (
 	"localsigner/signer/devnet"
 )
 
+// expectExit returns a runner of command lines against the running serve
+// that fails the test unless a command exits with want, and returns its
+// standard output and error together.
+func expectExit(t *testing.T) func(want int, args ...string) string {
+	return func(want int, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := Main(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, VaultOptions: cheapVault}); code != want {
+			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
+		}
+		return out.String() + errOut.String()
+	}
+}
+
 // TestServeDappCommands runs 'serve --headless --devnet' with alice's devnet
 // keys and drives the dapp API from the command line: a spending allowance
 // lets a small transfer through, a bigger one waits in 'approvals' with its
@@ -26,14 +40,7 @@ func TestServeDappCommands(t *testing.T) {
 	t.Setenv(envPassphrase, pass)
 	srv := startServe(t)
 	issuer := srv.issuer
-	run := func(want int, args ...string) string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if code := Main(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, VaultOptions: cheapVault}); code != want {
-			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
-		}
-		return out.String() + errOut.String()
-	}
+	run := expectExit(t)
 	pending := func() []approval.Request {
 		t.Helper()
 		var ps []approval.Request

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"regexp"
@@ -24,14 +23,7 @@ func TestOpenLink(t *testing.T) {
 	newServeDataDir(t, pass, devnet.DefaultPassword)
 	t.Setenv(envPassphrase, pass)
 	startServe(t)
-	run := func(want int, args ...string) string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		if code := Main(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, VaultOptions: cheapVault}); code != want {
-			t.Fatalf("%v: exit %d, want %d\n%s%s", args, code, want, out.String(), errOut.String())
-		}
-		return out.String() + errOut.String()
-	}
+	run := expectExit(t)
 	b64u := func(s string) string {
 		return strings.ReplaceAll(base64.URLEncoding.EncodeToString([]byte(s)), "=", ".")
 	}
