@@ -43,6 +43,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, authz.Retention{}, nil)
+}
+
+// newFixtureWith is newFixture with the audit log's retention r and, if
+// not nil, the clock clk.
+func newFixtureWith(t *testing.T, r authz.Retention, clk *clock) *fixture {
+	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "data"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +58,10 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := db.OpenRecords(bytes.Repeat([]byte{1}, 32), true); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: db, Catalog: authz.HiveOps, Chain: "devnet", Now: clk.Now})
+	if clk == nil {
+		clk = &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	}
+	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: db, Catalog: authz.HiveOps, Chain: "devnet", Now: clk.Now, Retention: r})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,8 @@
 package authz_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,22 +10,12 @@ import (
 	"localsigner/store"
 )
 
-// retentionIssuer is an issuer on a fresh store with retention r.
+// retentionIssuer is an issuer on a fresh store with retention r, on the
+// clock clk.
 func retentionIssuer(t *testing.T, r authz.Retention, clk *clock) (*authz.Issuer, *store.DB) {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "data"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.OpenRecords(bytes.Repeat([]byte{1}, 32), true); err != nil {
-		t.Fatal(err)
-	}
-	iss, err := authz.NewIssuer(authz.IssuerConfig{Store: db, Catalog: authz.HiveOps, Chain: "devnet", Now: clk.Now, Retention: r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return iss, db
+	f := newFixtureWith(t, r, clk)
+	return f.iss, f.db
 }
 
 // record appends n events an hour apart, alternating two clients.
