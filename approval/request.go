@@ -61,6 +61,11 @@ type Request struct {
 	CreatedAt          time.Time `json:"created_at"`
 	ExpiresAt          time.Time `json:"expires_at"`
 
+	// Via, set when no browser origin stands behind a request (a HiveAuth
+	// sign-in through a relay), is what the windows show in the origin's
+	// place: the door and what the requester claims, marked as unverified.
+	Via string `json:"via,omitempty"`
+
 	// Kind is KindAuthorize, KindTransaction or KindMessage.
 	Kind string `json:"kind"`
 	// Transaction is set for KindTransaction only.
@@ -76,7 +81,8 @@ type Message struct {
 	// Text is the message exactly as it will be signed (its SHA-256 is);
 	// windows show it cleaned of control and direction characters.
 	Text string `json:"text"`
-	// Source and Callback are as in Transaction.
+	// Via, Source and Callback are as in Transaction.
+	Via      string `json:"via,omitempty"`
 	Source   string `json:"source,omitempty"`
 	Callback string `json:"callback,omitempty"`
 }
@@ -104,6 +110,10 @@ type Transaction struct {
 	// brought it ("a hive:// link"): who made it is not known, and the
 	// window says so.
 	Source string `json:"source,omitempty"`
+	// Via is the heading windows show in the origin's place when no
+	// browser origin stands behind the request ("HiveAuth app “x”"); empty
+	// shows the origin, or "A hive:// link" when Source is set.
+	Via string `json:"via,omitempty"`
 	// Callback is the host the result will be sent to after signing (a
 	// link's callback), shown before the user decides; empty if none.
 	Callback string `json:"callback,omitempty"`

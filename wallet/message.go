@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"localsigner/approval"
 	"localsigner/authz"
@@ -25,9 +24,9 @@ type MessageRequest struct {
 	Authority tx.Role
 	// Message is signed as its UTF-8 bytes' SHA-256.
 	Message string
-	// Source and Callback are shown on the confirmation (see
+	// Via, Source and Callback are shown on the confirmation (see
 	// approval.Message).
-	Source, Callback string
+	Via, Source, Callback string
 }
 
 // MessageResult is a signed message.
@@ -63,12 +62,9 @@ func (w *Wallet) signMessage(ctx context.Context, req *MessageRequest) (*Message
 		return nil, fmt.Errorf("%w: no account", ErrInvalidRequest)
 	case req.Authority != tx.Posting && req.Authority != tx.Active:
 		return nil, fmt.Errorf("%w: a message is signed with the posting or the active key", ErrInvalidRequest)
-	case req.Message == "":
-		return nil, fmt.Errorf("%w: the message is empty", ErrInvalidRequest)
-	case len(req.Message) > MaxMessage:
-		return nil, fmt.Errorf("%w: the message is %d bytes, at most %d", ErrInvalidRequest, len(req.Message), MaxMessage)
-	case !utf8.ValidString(req.Message):
-		return nil, fmt.Errorf("%w: the message is not text", ErrInvalidRequest)
+	}
+	if err := checkMessage(c.ID, req.Message); err != nil {
+		return nil, err
 	}
 	if err := w.untilUnlocked(ctx, approval.Waiting{Origin: req.Origin, ClientID: req.ClientID, What: "signing a message"}); err != nil {
 		return nil, err
@@ -84,7 +80,7 @@ func (w *Wallet) signMessage(ctx context.Context, req *MessageRequest) (*Message
 	now := w.cfg.Now()
 	ar := &approval.Request{Kind: approval.KindMessage, ClientID: req.ClientID, Origin: req.Origin, Account: req.Account,
 		Chain: c.Name, CreatedAt: now, ExpiresAt: now.Add(w.cfg.ConfirmTimeout),
-		Message: &approval.Message{Authority: role, Text: req.Message, Source: req.Source, Callback: req.Callback}}
+		Message: &approval.Message{Authority: role, Text: req.Message, Via: req.Via, Source: req.Source, Callback: req.Callback}}
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.ConfirmTimeout)
 	defer cancel()
 	w.log.Info("message waiting for confirmation", "door", req.Door, "client", req.ClientID, "origin", req.Origin)

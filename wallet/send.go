@@ -43,10 +43,11 @@ type Request struct {
 	// NoBroadcast signs and returns the transaction (Result.Signed)
 	// without broadcasting it.
 	NoBroadcast bool
-	// Source, Callback and Notes are shown on the confirmation: see
-	// approval.Transaction.
-	Source, Callback string
-	Notes            []string
+	// Via, Source, Callback and Notes are shown on the confirmation: see
+	// approval.Transaction. Via and Source serve doors with a grant but
+	// no browser origin too (HiveAuth).
+	Via, Source, Callback string
+	Notes                 []string
 }
 
 // Header is a transaction's reference block and expiration.
