@@ -34,14 +34,14 @@ var rules = []struct {
 	direct    bool
 	why       string
 }{
-	{"localsigner/signer", []string{"localsigner/localapi", "localsigner/links", "localsigner/app", "localsigner/cli", "localsigner/wallet",
+	{"localsigner/signer", []string{"localsigner/localapi", "localsigner/links", "localsigner/hiveauth", "localsigner/app", "localsigner/cli", "localsigner/wallet",
 		"localsigner/approval", "localsigner/authz", "localsigner/store", "localsigner/internal/daemon", "fyne.io/"}, false,
 		"the signer is the bottom layer: it never knows who asks, or why"},
 	{"localsigner/authz", []string{"net/http"}, false,
 		"the grant model is plain data and rules: the doors speak HTTP, not it"},
 	{"localsigner/approval", []string{"net/http"}, false,
 		"an approval request is what a person decides on: the GUI and the CLI both answer it, neither over HTTP"},
-	{"localsigner/wallet", []string{"localsigner/localapi", "localsigner/links", "localsigner/app", "localsigner/cli", "localsigner/store",
+	{"localsigner/wallet", []string{"localsigner/localapi", "localsigner/links", "localsigner/hiveauth", "localsigner/app", "localsigner/cli", "localsigner/store",
 		"localsigner/internal/daemon", "fyne.io/"}, false,
 		"the wallet is the one policy every door goes through: it knows no door, no GUI and no storage engine"},
 	{"localsigner/wallet", []string{"net/http", "localsigner/signer/internal", "localsigner/signer/devnet"}, true,
@@ -55,6 +55,14 @@ var rules = []struct {
 		"the link door is an adapter like the HTTP doors: it knows no server, GUI or command line"},
 	{"localsigner/links", []string{"localsigner/signer=", "localsigner/signer/internal", "localsigner/signer/devnet", "net/http"}, true,
 		"a link is signed only through the wallet: the door holds no key and makes no request of its own"},
+	{"localsigner/hiveauth", []string{"localsigner/localapi", "localsigner/links", "localsigner/app", "localsigner/cli",
+		"localsigner/internal/daemon", "localsigner/store", "fyne.io/"}, false,
+		"the HiveAuth door is an adapter like the others: it knows no server, GUI, command line or record store"},
+	{"localsigner/hiveauth", []string{"localsigner/signer=", "localsigner/signer/internal", "localsigner/signer/devnet",
+		"localsigner/signer/memo", "localsigner/signer/node", "net/http="}, true,
+		"a HiveAuth request is signed, and a proof of key made, only through the wallet: the door holds no key and no node"},
+	{"localsigner=", []string{"localsigner/internal/hasrelay", "localsigner/internal/testkit"}, false,
+		"the program ships no test relay and no test kit: they serve the tests alone"},
 	{"localsigner/cli", []string{"localsigner/app", "fyne.io/"}, false,
 		"the command line must build and run without a display"},
 	{"localsigner/app", []string{"fyne.io/fyne/v2/app", "localsigner/cli", "localsigner/localapi", "localsigner/internal/daemon",
@@ -149,7 +157,7 @@ func TestPureImports(t *testing.T) {
 func TestLayering(t *testing.T) {
 	for _, p := range list(t) {
 		for _, r := range rules {
-			if !strings.HasPrefix(p.ImportPath, r.prefix) {
+			if !under(p.ImportPath, r.prefix) {
 				continue
 			}
 			deps := p.Imports
