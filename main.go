@@ -118,7 +118,8 @@ func runGUI(o cli.GUIOptions) error {
 			if err == nil {
 				audit := daemon.AuditOptions{Keep: settings.AuditKeep, NoArchive: settings.NoAuditArchive,
 					MaxAge: time.Duration(settings.AuditMaxAgeDays) * 24 * time.Hour}
-				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, audit, ui.AuditEvent)
+				ha := daemon.HiveAuthOptions{Enabled: settings.HiveAuth, Relay: settings.HiveAuthRelay}
+				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, audit, ha, ui.AuditEvent)
 			}
 			if err != nil {
 				log.Error("services", "err", err)
@@ -161,10 +162,10 @@ func networkChain(dn *daemon.Devnet, network string, settings app.Settings) (*ch
 // chain); they stop when ctx ends. A server that cannot listen (port
 // taken) is an error.
 func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, dir string, c *chain.Chain, listen string, nodes []string,
-	db *store.DB, v *signer.Vault, gv *guiVault, audit daemon.AuditOptions, onEvent func(authz.Event)) (app.Services, error) {
+	db *store.DB, v *signer.Vault, gv *guiVault, audit daemon.AuditOptions, ha daemon.HiveAuthOptions, onEvent func(authz.Event)) (app.Services, error) {
 	svc := app.Services{Chain: c}
 	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodes, Listen: listen,
-		Logger: log, OnEvent: onEvent, Audit: audit})
+		Logger: log, OnEvent: onEvent, Audit: audit, HiveAuth: ha})
 	if err != nil {
 		return svc, err
 	}
@@ -182,6 +183,9 @@ func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, di
 	gv.srv.Store(srv)
 	svc.Approvals, svc.Grants, svc.Audit, svc.Allowances = d.Queue(), srv, srv, srv
 	svc.Catalog, svc.Lifetimes, svc.Issuer = d.Wallet.Catalog(), d.Issuer.Lifetimes(), srv.IssuerURL()
+	if d.HiveAuth != nil {
+		svc.HiveAuth = d.HiveAuth
+	}
 	log.Info("Localsigner is serving", "issuer", srv.IssuerURL(), "chain", c.Name, "family", c.Family.String())
 	switch {
 	case c.Name != app.NetworkDevnet:

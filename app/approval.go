@@ -154,8 +154,17 @@ func (aw *approvalWindow) build() {
 	redirect.Wrapping = fyne.TextWrapBreak
 	redirect.SizeName = theme.SizeNameCaptionText
 	top := container.NewVBox(intro, origin, redirect)
-	for _, w := range originWarnings(req.Origin, knownHosts) {
-		top.Add(warningRow(w))
+	if req.Via != "" {
+		// No browser origin stands behind it (HiveAuth): show what the
+		// request claims, as a claim.
+		intro.SetText("An app asks to use your account, through a relay:")
+		origin.SetText(clean(req.Via, 200))
+		redirect.SetText("No web address stands behind this request: the app's name is its own claim, and anyone can use it.")
+		top.Add(warningRow("Approve only if you just started this sign-in yourself, in the app you mean."))
+	} else {
+		for _, w := range originWarnings(req.Origin, knownHosts) {
+			top.Add(warningRow(w))
+		}
 	}
 
 	who := "App id: " + clean(req.ClientID, 80)
@@ -163,11 +172,14 @@ func (aw *approvalWindow) build() {
 		who = "Registered app " + quote(req.ClientName, 64) + " (" + clean(req.ClientID, 80) + ")"
 	}
 	first := "You approved this site before."
-	if req.FirstTime {
+	switch {
+	case req.Via != "":
+		first = "A new session: approving lets this app act within what you tick below, for a day."
+	case req.FirstTime:
 		first = "First request from this site: approving ties this app id to the address above."
 	}
 	facts := container.NewVBox(widget.NewLabel(who), widget.NewLabel(first))
-	if slices.Contains(req.RequestedScopes, "login") {
+	if slices.Contains(req.RequestedScopes, "login") && req.Via == "" {
 		// The app id is a name the page chose; the proof names the
 		// address, which is what a dapp's server checks.
 		facts.Add(paragraph("Sign-in proof: a proof that you are this account, for app id " + clean(req.ClientID, 80) +

@@ -73,14 +73,17 @@ func (cw *confirmWindow) build() {
 	if msg != nil {
 		// A message is confirmed like a transaction, with its text where
 		// the operations would be.
-		t = &approval.Transaction{Authority: msg.Authority, Source: msg.Source, Callback: msg.Callback, SignOnly: true,
+		t = &approval.Transaction{Authority: msg.Authority, Via: msg.Via, Source: msg.Source, Callback: msg.Callback, SignOnly: true,
 			Reason: "signing a message always asks you"}
 	}
 	if t == nil {
 		t = &approval.Transaction{}
 	}
 	who := req.Origin
-	if t.Source != "" {
+	switch {
+	case t.Via != "":
+		who = t.Via
+	case t.Source != "":
 		// No site stands behind it (a link): say what brought it, never
 		// a name the request chose.
 		who = "A hive:// link"
@@ -98,9 +101,12 @@ func (cw *confirmWindow) build() {
 	}
 	intro := paragraph(what + strings.ToUpper(key) + " key of " + at(req.Account) + ":")
 	top := container.NewVBox(origin, intro)
-	if t.Source != "" {
+	switch {
+	case t.Via != "":
+		top.Add(warningRow("Its name is the app's own claim (" + clean(t.Source, 200) + "): check every line below before you sign."))
+	case t.Source != "":
 		top.Add(warningRow("Who made this link is not known: check every line below before you sign."))
-	} else {
+	default:
 		for _, w := range originWarnings(req.Origin, knownHosts) {
 			top.Add(warningRow(w))
 		}

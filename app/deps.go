@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"localsigner/approval"
+	"localsigner/hiveauth"
 
 	"fyne.io/fyne/v2"
 
@@ -138,6 +139,15 @@ type Services struct {
 	Lifetimes authz.Lifetimes
 	// Issuer is the dapp server's base URL, shown in Settings.
 	Issuer string
+	// HiveAuth is the HiveAuth PKSA, nil while it is turned off.
+	HiveAuth HiveAuth
+}
+
+// HiveAuth is the HiveAuth door as Settings uses it: its state, and a
+// has:// link pasted by the user. *hiveauth.PKSA satisfies it.
+type HiveAuth interface {
+	Status() hiveauth.Status
+	OpenLink(ctx context.Context, uri string) (*hiveauth.LinkResult, error)
 }
 
 func (s Services) chain() *chain.Chain {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"localsigner/hiveauth"
 )
 
 // SettingsFile is the name of the settings file in the data directory.
@@ -59,6 +61,11 @@ type Settings struct {
 	AuditKeep       int  `json:"audit_keep,omitempty"`
 	AuditMaxAgeDays int  `json:"audit_max_age_days,omitempty"`
 	NoAuditArchive  bool `json:"no_audit_archive,omitempty"`
+	// HiveAuth turns the HiveAuth PKSA on: Localsigner then connects to
+	// HiveAuthRelay (empty: the public relay) and answers the sign-ins and
+	// requests of dapps the user approved there. Off by default.
+	HiveAuth      bool   `json:"hiveauth,omitempty"`
+	HiveAuthRelay string `json:"hiveauth_relay,omitempty"`
 }
 
 // DefaultSettings are the settings before the user changes anything.
@@ -106,6 +113,11 @@ func (s Settings) Validate() error {
 	if s.Listen != "" {
 		if err := CheckListen(s.Listen); err != nil {
 			return err
+		}
+	}
+	if s.HiveAuthRelay != "" {
+		if _, err := hiveauth.NormalizeRelay(s.HiveAuthRelay); err != nil {
+			return fmt.Errorf("HiveAuth relay: %w", err)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/hiveauth"
 	"localsigner/signer/node"
 )
 
@@ -153,6 +155,7 @@ func newSettingsView(u *UI) *settingsView {
 		}
 	}
 
+	hiveAuth := v.hiveAuthRow()
 	storage, chooser := newKeyStorage(v)
 	v.storage = chooser
 	dataDir := widget.NewLabel(u.opts.DataDir)
@@ -164,6 +167,7 @@ func newSettingsView(u *UI) *settingsView {
 		widget.NewFormItem("Nodes", container.NewVBox(v.nodes, container.NewBorder(nil, nil, nil, saveNodes, v.health))),
 		widget.NewFormItem("Dapp server", container.NewVBox(container.NewBorder(nil, nil, nil, saveListen, v.listen), small("Running at "+issuer))),
 		widget.NewFormItem("Auto-lock", v.autoLock),
+		widget.NewFormItem("HiveAuth", hiveAuth),
 		widget.NewFormItem("Key storage", storage),
 		widget.NewFormItem("Theme", v.theme),
 		widget.NewFormItem("Data folder", dataDir),
@@ -270,4 +274,64 @@ func applyTheme(a fyne.App, name string) {
 	case ThemeDark:
 		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantDark})
 	}
+}
+
+// hiveAuthRow is HiveAuth's part of Settings: on or off (off by default:
+// it connects to a relay on the network), the relay, the connection's
+// state, and where a has:// link copied from a dapp is pasted.
+func (v *settingsView) hiveAuthRow() fyne.CanvasObject {
+	u := v.u
+	on := widget.NewCheck("Answer HiveAuth sign-ins and requests (connects to the relay below)", nil)
+	on.SetChecked(u.settings.HiveAuth)
+	relay := widget.NewEntry()
+	relay.SetPlaceHolder(hiveauth.DefaultRelay)
+	relay.SetText(u.settings.HiveAuthRelay)
+	save := widget.NewButton("Save", func() {
+		r := strings.TrimSpace(relay.Text)
+		if r != "" {
+			if _, err := hiveauth.NormalizeRelay(r); err != nil {
+				v.setStatus("HiveAuth relay: "+clean(err.Error(), 200), true)
+				return
+			}
+		}
+		v.save(func(st *Settings) { st.HiveAuth, st.HiveAuthRelay = on.Checked, r }, "HiveAuth changes at the next start of Localsigner.")
+	})
+	on.OnChanged = func(bool) { save.OnTapped() }
+	state := "Off."
+	box := container.NewVBox(on, container.NewBorder(nil, nil, nil, save, relay))
+	if h := u.svc.HiveAuth; h != nil {
+		st := h.Status()
+		state = "Not connected to " + clean(st.Relay, 120) + " (retrying)."
+		if st.Connected {
+			state = fmt.Sprintf("Connected to %s; %d signed-in apps.", clean(st.Relay, 120), st.Sessions)
+		}
+		link := widget.NewEntry()
+		link.SetPlaceHolder("has://auth_req/… (paste the link a dapp shows)")
+		var open *widget.Button
+		open = widget.NewButton("Open", func() {
+			uri := strings.TrimSpace(link.Text)
+			open.Disable()
+			v.setStatus("Waiting for the dapp's sign-in request from the relay…", false)
+			go func() {
+				r, err := h.OpenLink(context.Background(), uri)
+				fyne.Do(func() {
+					open.Enable()
+					switch {
+					case err != nil:
+						v.setStatus("HiveAuth: "+clean(err.Error(), 300), true)
+					case r.Approved:
+						link.SetText("")
+						v.setStatus(fmt.Sprintf("Signed in %s to HiveAuth app “%s” (its own name, not verified).", at(r.Account), clean(r.App, 64)), false)
+					case r.Error == "denied":
+						v.setStatus("You denied the sign-in.", false)
+					default:
+						v.setStatus("HiveAuth sign-in failed: "+clean(r.Error, 200), true)
+					}
+				})
+			}()
+		})
+		box.Add(container.NewBorder(nil, nil, nil, open, link))
+	}
+	box.Add(small(state))
+	return box
 }

@@ -177,7 +177,12 @@ func runApprovals(env Env, args []string) error {
 		if p.ClientName != "" {
 			client += " (" + p.ClientName + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Origin, client, strings.Join(p.RequestedScopes, ","),
+		origin := p.Origin
+		if p.Via != "" {
+			origin = "-"
+			note = append(note, p.Via)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, origin, client, strings.Join(p.RequestedScopes, ","),
 			orDash(p.Account), strings.Join(note, "; "))
 	})
 	if err != nil {
@@ -200,6 +205,9 @@ func runApprovals(env Env, args []string) error {
 		if p.Message.Source != "" {
 			from = p.Message.Source
 		}
+		if p.Message.Via != "" {
+			from = p.Message.Via + ", " + from
+		}
 		fmt.Fprintf(env.Stdout, "\nMessage %s from %s, to sign with the %s key of @%s (not a transaction):\n  %s\n",
 			p.ID, from, p.Message.Authority, p.Account, tx.CleanText(p.Message.Text, 2000))
 		if p.Message.Callback != "" {
@@ -211,6 +219,9 @@ func runApprovals(env Env, args []string) error {
 		from := orDash(p.Origin)
 		if p.Transaction.Source != "" {
 			from = p.Transaction.Source
+		}
+		if p.Transaction.Via != "" {
+			from = p.Transaction.Via + ", " + from
 		}
 		fmt.Fprintf(env.Stdout, "\nTransaction %s from %s for @%s (%s):\n", p.ID, from, p.Account, p.Transaction.Reason)
 		for _, op := range p.Transaction.Operations {

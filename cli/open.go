@@ -20,7 +20,7 @@ import (
 // link would ask to sign and signs nothing. A link that names a callback
 // gets it opened in the browser once signed, unless --no-callback.
 func runOpen(env Env, args []string) error {
-	fs, dataDir, _ := adminFlags(env, "localsigner open", "[--data-dir DIR] [--as ACCOUNT] [--dry-run] [--no-callback] [--no-start] hive://sign/…", false)
+	fs, dataDir, _ := adminFlags(env, "localsigner open", "[--data-dir DIR] [--as ACCOUNT] [--dry-run] [--no-callback] [--no-start] hive://sign/… | has://auth_req/…", false)
 	as := fs.String("as", "", "account to sign as (default: the link's s=, else the only account held)")
 	dry := fs.Bool("dry-run", false, "print the transaction as JSON and sign nothing")
 	noCallback := fs.Bool("no-callback", false, "print the callback URL instead of opening it")
@@ -29,8 +29,9 @@ func runOpen(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if strings.HasPrefix(strings.ToLower(pos[0]), "has:") {
-		return errors.New("has:// (HiveAuth) links are not supported yet; nothing was signed")
+	hiveAuth := strings.HasPrefix(strings.ToLower(pos[0]), "has:")
+	if hiveAuth && (*dry || *as != "") {
+		return errors.New("--dry-run and --as apply to hive:// links; a has:// link signs in the account it names")
 	}
 	if _, err := c.Status(); errors.Is(err, admin.ErrNotRunning) && !*noStart {
 		// A link clicked while Localsigner is closed: open the app, then
@@ -45,6 +46,9 @@ func runOpen(env Env, args []string) error {
 	}
 	if !*dry {
 		fmt.Fprintln(env.Stderr, "waiting for your confirmation in Localsigner (or: localsigner approvals, approve ID, deny ID)…")
+	}
+	if hiveAuth {
+		return openHiveAuth(env, c, pos[0])
 	}
 	out, err := c.OpenLink(links.OpenArgs{URI: pos[0], As: *as, DryRun: *dry})
 	if err != nil {
@@ -136,4 +140,25 @@ var openBrowser = func(u string) error {
 		cmd = exec.Command("xdg-open", u)
 	}
 	return cmd.Start()
+}
+
+// openHiveAuth hands a has://auth_req link to the running Localsigner's
+// HiveAuth PKSA and prints what became of the sign-in.
+func openHiveAuth(env Env, c *admin.Client, uri string) error {
+	r, err := c.OpenHiveAuth(uri)
+	if err != nil {
+		return err
+	}
+	app := tx.CleanText(r.App, 64)
+	switch {
+	case r.Approved && r.Challenge:
+		fmt.Fprintf(env.Stdout, "signed in @%s to HiveAuth app %q (its own name, not verified), challenge signed\n", r.Account, app)
+	case r.Approved:
+		fmt.Fprintf(env.Stdout, "signed in @%s to HiveAuth app %q (its own name, not verified)\n", r.Account, app)
+	case r.Error == "denied":
+		return fmt.Errorf("you denied the sign-in of @%s to HiveAuth app %q", r.Account, app)
+	default:
+		return fmt.Errorf("the HiveAuth sign-in of @%s to %q failed: %s", r.Account, app, tx.CleanText(r.Error, 200))
+	}
+	return nil
 }

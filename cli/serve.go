@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"localsigner/authz"
+	"localsigner/hiveauth"
 	"localsigner/internal/daemon"
 	"localsigner/internal/procenv"
 	"localsigner/localapi"
@@ -41,6 +42,8 @@ func runServe(env Env, args []string) error {
 	auditKeep := fs.Int("audit-keep", authz.DefaultRetention.Keep, "keep at most this many audit events")
 	auditMaxAge := fs.String("audit-max-age", "", "also prune audit events older than this (90d, 720h; empty: any age)")
 	noArchive := fs.Bool("no-audit-archive", false, "prune audit events without appending them to "+daemon.ArchiveFile+" first")
+	hiveAuth := fs.Bool("hiveauth", false, "answer HiveAuth requests as a PKSA through the relay (off by default)")
+	relay := fs.String("hiveauth-relay", hiveauth.DefaultRelay, "the HiveAuth relay to connect to (wss://, or ws:// on this machine)")
 	err := parseFlags(fs, args, 0)
 	if err != nil {
 		return err
@@ -52,6 +55,12 @@ func runServe(env Env, args []string) error {
 	if *auditMaxAge != "" {
 		if audit.MaxAge, err = parseDays(*auditMaxAge); err != nil {
 			return fmt.Errorf("%w: --audit-max-age: want a duration such as 90d or 720h", errUsage)
+		}
+	}
+	ha := daemon.HiveAuthOptions{Enabled: *hiveAuth}
+	if *hiveAuth {
+		if ha.Relay, err = hiveauth.NormalizeRelay(*relay); err != nil {
+			return fmt.Errorf("%w: --hiveauth-relay: %w", errUsage, err)
 		}
 	}
 	if !*headless {
@@ -111,7 +120,7 @@ func runServe(env Env, args []string) error {
 	}
 	idle := newIdleLock(*autoLock)
 	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodeURLs,
-		Listen: *listen, Logger: log, OnEvent: idle.touch, Audit: audit})
+		Listen: *listen, Logger: log, OnEvent: idle.touch, Audit: audit, HiveAuth: ha})
 	if err != nil {
 		return err
 	}

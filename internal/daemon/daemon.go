@@ -22,6 +22,7 @@ import (
 
 	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/hiveauth"
 	"localsigner/links"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
@@ -88,6 +89,8 @@ type Options struct {
 	SweepInterval, AccountCacheTTL time.Duration
 	// Audit is the audit log's retention.
 	Audit AuditOptions
+	// HiveAuth turns the HiveAuth PKSA on (off by default).
+	HiveAuth HiveAuthOptions
 }
 
 // AuditOptions bound the audit log. The zero value keeps the newest
@@ -154,6 +157,8 @@ type Daemon struct {
 	Chain *chain.Chain
 	// Links is the door for hive:// links (the admin socket's "open").
 	Links *links.Door
+	// HiveAuth is the HiveAuth PKSA, nil while it is turned off.
+	HiveAuth *hiveauth.PKSA
 
 	wg   sync.WaitGroup
 	mu   sync.Mutex
@@ -256,12 +261,15 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	d.Links = links.NewDoor(o.Chain, w, lnode, gate)
 	d.serve(func() error { return srv.Serve(ctx) })
+	if err := d.startHiveAuth(ctx, o, gate); err != nil {
+		return nil, fmt.Errorf("hiveauth: %w", err)
+	}
 	if !o.NoAdmin {
 		ln, err := admin.Listen(o.DataDir)
 		if err != nil {
 			log.Warn("admin channel not available; the command line cannot reach this instance", "err", err)
 		} else {
-			d.serve(func() error { return admin.Serve(ctx, ln, adminBackend{srv, d.Links}, log) })
+			d.serve(func() error { return admin.Serve(ctx, ln, adminBackend{srv, d.Links, d.HiveAuth}, log) })
 		}
 	}
 	return d, nil
@@ -304,15 +312,22 @@ func loadInstanceKey(db *store.DB) (*jose.InstanceKey, error) {
 // management calls and the link door.
 type adminBackend struct {
 	*localapi.Server
-	links *links.Door
+	links    *links.Door
+	hiveauth *hiveauth.PKSA
 }
 
 // OpenLink implements admin.LinkBackend.
 func (b adminBackend) OpenLink(ctx context.Context, a links.OpenArgs) (*links.Outcome, error) {
+	if isHiveAuthLink(a) {
+		return nil, fmt.Errorf("%w: a has:// link is a HiveAuth sign-in; hand it over with the op \"hiveauth\" (localsigner open does)", links.ErrBadLink)
+	}
 	return b.links.Open(ctx, a)
 }
 
-var _ admin.LinkBackend = adminBackend{}
+var (
+	_ admin.LinkBackend     = adminBackend{}
+	_ admin.HiveAuthBackend = adminBackend{}
+)
 
 // retention is o's audit retention for the issuer.
 func retention(o Options) authz.Retention {

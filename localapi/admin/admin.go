@@ -21,6 +21,7 @@ import (
 
 	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/hiveauth"
 	"localsigner/links"
 	"localsigner/localapi"
 )
@@ -69,6 +70,19 @@ type Backend interface {
 type LinkBackend interface {
 	Backend
 	OpenLink(ctx context.Context, a links.OpenArgs) (*links.Outcome, error)
+}
+
+// HiveAuthBackend is a Backend that also takes has://auth_req links (the op
+// "hiveauth", which waits for the dapp's request and the user's decision).
+// Serve answers "hiveauth" only when its Backend is one.
+type HiveAuthBackend interface {
+	Backend
+	OpenHiveAuth(ctx context.Context, uri string) (*hiveauth.LinkResult, error)
+}
+
+// HiveAuthArgs are the op "hiveauth"'s arguments.
+type HiveAuthArgs struct {
+	URI string `json:"uri"`
 }
 
 var _ Backend = (*localapi.Server)(nil)

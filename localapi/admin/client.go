@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"localsigner/approval"
+	"localsigner/hiveauth"
 	"localsigner/links"
 
 	"localsigner/authz"
@@ -103,6 +104,18 @@ func (c *Client) OpenLink(a links.OpenArgs) (*links.Outcome, error) {
 	long.timeout = linkTimeout + time.Minute
 	var out links.Outcome
 	if err := long.call("open", a, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OpenHiveAuth hands a has://auth_req link to the running Localsigner and
+// waits until the dapp's sign-in it announces was decided.
+func (c *Client) OpenHiveAuth(uri string) (*hiveauth.LinkResult, error) {
+	long := *c
+	long.timeout = linkTimeout + time.Minute
+	var out hiveauth.LinkResult
+	if err := long.call("hiveauth", HiveAuthArgs{URI: uri}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -107,9 +107,26 @@ func handle(ctx context.Context, conn net.Conn, b Backend, log *slog.Logger) {
 		resp.Error = "malformed request"
 	} else {
 		var result any
-		if lb, ok := b.(LinkBackend); ok && req.Op == "open" {
-			result, err = openLink(ctx, conn, lb, req)
-		} else {
+		lb, isLink := b.(LinkBackend)
+		hb, isHiveAuth := b.(HiveAuthBackend)
+		switch {
+		case isLink && req.Op == "open":
+			result, err = long(ctx, conn, func(ctx context.Context) (any, error) {
+				a, err := args[links.OpenArgs](req.Args)
+				if err != nil {
+					return nil, err
+				}
+				return lb.OpenLink(ctx, a)
+			})
+		case isHiveAuth && req.Op == "hiveauth":
+			result, err = long(ctx, conn, func(ctx context.Context) (any, error) {
+				a, err := args[HiveAuthArgs](req.Args)
+				if err != nil {
+					return nil, err
+				}
+				return hb.OpenHiveAuth(ctx, a.URI)
+			})
+		default:
 			result, err = dispatch(b, req)
 		}
 		if err != nil {
@@ -127,14 +144,11 @@ func handle(ctx context.Context, conn net.Conn, b Backend, log *slog.Logger) {
 	conn.Write(append(out, '\n'))
 }
 
-// openLink runs "open": it may wait for the user for minutes, so the
-// exchange gets linkTimeout, and ends early if the command line hangs up
-// (its context is cancelled, which withdraws the confirmation).
-func openLink(ctx context.Context, conn net.Conn, b LinkBackend, req request) (any, error) {
-	a, err := args[links.OpenArgs](req.Args)
-	if err != nil {
-		return nil, err
-	}
+// long runs "open" and "hiveauth": they may wait for the user for
+// minutes, so the exchange gets linkTimeout, and ends early if the command
+// line hangs up (its context is cancelled, which withdraws the
+// confirmation).
+func long(ctx context.Context, conn net.Conn, run func(context.Context) (any, error)) (any, error) {
 	conn.SetDeadline(time.Now().Add(linkTimeout))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -143,7 +157,7 @@ func openLink(ctx context.Context, conn net.Conn, b LinkBackend, req request) (a
 		conn.Read(b[:]) // the client sends nothing more: this returns when it leaves
 		cancel()
 	}()
-	return b.OpenLink(ctx, a)
+	return run(ctx)
 }
 
 // strictUnmarshal decodes one JSON value, refusing unknown fields and
