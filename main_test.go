@@ -62,6 +62,9 @@ func TestDesktopAppUnderX(t *testing.T) {
 		x.cli("localsigner-devnet\n", "keys", "add", "--chain", "devnet", "--account", a, "--master-password")
 	}
 
+	// HiveAuth on, pointed at a relay of the test's own (step 5c).
+	relay := x.hiveAuthRelay()
+
 	// 3. Locked at start; unlocked from the command line, the window follows.
 	x.start()
 	main = x.window("^Localsigner$")
@@ -108,6 +111,12 @@ func TestDesktopAppUnderX(t *testing.T) {
 		strings.TrimRight(base64.URLEncoding.EncodeToString([]byte("invoice 42")), "=")+
 		"?s=alice&cb="+strings.TrimRight(base64.URLEncoding.EncodeToString([]byte("https://shop.example/paid?tx={{id}}")), "="),
 		"https://shop.example/paid?tx=", "5b-link")
+
+	// 5c. A HiveAuth dapp asks to sign in @alice: its has:// link, handed
+	// to a second process as the OS would, opens the approval window,
+	// which names the app by its own claim; a click signs in and the dapp
+	// gets the challenge signed.
+	x.hiveAuthSignIn(relay, "5c-hiveauth")
 
 	// 6. The other tabs, reached with Ctrl+2 … Ctrl+4 once a click in
 	// the header (on no widget) has given the window the keyboard.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -389,5 +390,67 @@ func TestApprovalShowsRefusedDecision(t *testing.T) {
 	test.Tap(aw.deny)
 	if d := req.answer(t); d.Approved {
 		t.Fatal("deny after a refused approval approved")
+	}
+}
+
+// A HiveAuth sign-in has no web origin: the window shows what the app
+// claims, as a claim, in the origin's place, never a site warning or a
+// sign-in proof "issued to" an address; Approve grants it.
+func TestApprovalWindowForHiveAuth(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "login vote transfer", "alice")
+	r.Origin, r.RedirectURI, r.ClientID = "", "", "hiveauth-0a1b2c"
+	r.ClientName, r.Via = "peakd.com (HiveAuth)", "HiveAuth app “peakd.com” (name not verified)"
+	req := ask(t, q, r)
+	aw := open(t, u)
+	content := aw.w.Content()
+	for _, want := range []string{"through a relay", "HiveAuth app “peakd.com” (name not verified)",
+		"No web address stands behind this request", "only if you just started this sign-in yourself",
+		"A new session", "Account: @alice", "ACTIVE key: funds"} {
+		wantText(t, content, want)
+	}
+	for _, never := range []string{"Check its address", "will be issued to", "First request from this site"} {
+		if hasText(content, never) {
+			t.Errorf("the HiveAuth sign-in window says %q: %q", never, texts(content))
+		}
+	}
+	c.advance(approveDelay)
+	aw.update()
+	test.Tap(aw.approve)
+	if d := req.answer(t); !d.Approved || d.Account != "alice" {
+		t.Fatalf("decision %+v", d)
+	}
+}
+
+// A HiveAuth request's confirmation names the app by its claim, says it is
+// one, and shows no app id line of a site.
+func TestConfirmWindowForHiveAuth(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "", "alice")
+	r.Kind, r.Origin, r.ClientID = approval.KindTransaction, "", "hiveauth-0a1b2c"
+	r.Transaction = &approval.Transaction{Authority: "active", Reason: "active-key operations always ask",
+		Via: "HiveAuth app “Test dapp” (name not verified)", Source: "a HiveAuth request through relay.example; the app's name is its own claim",
+		Operations: []approval.Operation{{Name: "transfer", Summary: "Transfer 1.000 HIVE from @alice to @bob",
+			JSON: json.RawMessage(`["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":""}]`)}}}
+	req := ask(t, q, r)
+	u.syncApprovals()
+	var cw *confirmWindow
+	for _, w := range u.confirms {
+		cw = w
+	}
+	if cw == nil {
+		t.Fatal("no confirmation window")
+	}
+	content := cw.w.Content()
+	for _, want := range []string{"HiveAuth app “Test dapp” (name not verified)", "the app's name is its own claim",
+		"Transfer 1.000 HIVE from @alice to @bob"} {
+		wantText(t, content, want)
+	}
+	if hasText(content, "A hive:// link") || hasText(content, "App id:") {
+		t.Errorf("the confirmation speaks of a link or an app id: %q", texts(content))
+	}
+	cw.deny.OnTapped()
+	if d := req.answer(t); d.Approved {
+		t.Fatal("Deny approved")
 	}
 }

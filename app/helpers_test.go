@@ -162,3 +162,27 @@ func keysOf(t *testing.T, v Vault) []string {
 	}
 	return out
 }
+
+// entryWithPlaceholder finds the visible entry whose placeholder is text.
+func entryWithPlaceholder(t *testing.T, o fyne.CanvasObject, text string) *widget.Entry {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(o) {
+		if e, ok := obj.(*widget.Entry); ok && e.PlaceHolder == text && e.Visible() {
+			return e
+		}
+	}
+	t.Fatalf("no entry with placeholder %q", text)
+	return nil
+}
+
+// checkWithText finds the visible check box whose label starts with text.
+func checkWithText(t *testing.T, o fyne.CanvasObject, text string) *widget.Check {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(o) {
+		if c, ok := obj.(*widget.Check); ok && strings.HasPrefix(c.Text, text) && c.Visible() {
+			return c
+		}
+	}
+	t.Fatalf("no check box %q", text)
+	return nil
+}

@@ -45,6 +45,11 @@ type settingsView struct {
 	autoLock *widget.Select
 	theme    *widget.RadioGroup
 	storage  *backendChooser // nil if the vault cannot move between backends
+
+	hiveAuthBox   *fyne.Container
+	hiveAuthState *widget.Label
+	hiveAuthLink  *widget.Entry // set once the PKSA runs
+	hiveAuthOpen  *widget.Button
 }
 
 func newSettingsView(u *UI) *settingsView {
@@ -218,6 +223,7 @@ func (v *settingsView) setStatus(text string, bad bool) { showStatus(v.status, t
 // refresh shows the nodes' health now; the tick calls it while the tab is
 // visible.
 func (v *settingsView) refresh() {
+	v.refreshHiveAuth()
 	v.health.RemoveAll()
 	if v.u.svc.Nodes == nil {
 		v.health.Add(small("No node client is running."))
@@ -277,8 +283,10 @@ func applyTheme(a fyne.App, name string) {
 }
 
 // hiveAuthRow is HiveAuth's part of Settings: on or off (off by default:
-// it connects to a relay on the network), the relay, the connection's
-// state, and where a has:// link copied from a dapp is pasted.
+// it connects to a relay on the network), the relay, and, once the PKSA
+// runs, the connection's state and where a has:// link copied from a
+// dapp is pasted (refreshHiveAuth adds them: the services may come after
+// the tab).
 func (v *settingsView) hiveAuthRow() fyne.CanvasObject {
 	u := v.u
 	on := widget.NewCheck("Answer HiveAuth sign-ins and requests (connects to the relay below)", nil)
@@ -286,7 +294,8 @@ func (v *settingsView) hiveAuthRow() fyne.CanvasObject {
 	relay := widget.NewEntry()
 	relay.SetPlaceHolder(hiveauth.DefaultRelay)
 	relay.SetText(u.settings.HiveAuthRelay)
-	save := widget.NewButton("Save", func() {
+	save := widget.NewButton("Save", nil)
+	save.OnTapped = func() {
 		r := strings.TrimSpace(relay.Text)
 		if r != "" {
 			if _, err := hiveauth.NormalizeRelay(r); err != nil {
@@ -295,43 +304,56 @@ func (v *settingsView) hiveAuthRow() fyne.CanvasObject {
 			}
 		}
 		v.save(func(st *Settings) { st.HiveAuth, st.HiveAuthRelay = on.Checked, r }, "HiveAuth changes at the next start of Localsigner.")
-	})
-	on.OnChanged = func(bool) { save.OnTapped() }
-	state := "Off."
-	box := container.NewVBox(on, container.NewBorder(nil, nil, nil, save, relay))
-	if h := u.svc.HiveAuth; h != nil {
-		st := h.Status()
-		state = "Not connected to " + clean(st.Relay, 120) + " (retrying)."
-		if st.Connected {
-			state = fmt.Sprintf("Connected to %s; %d signed-in apps.", clean(st.Relay, 120), st.Sessions)
-		}
-		link := widget.NewEntry()
-		link.SetPlaceHolder("has://auth_req/… (paste the link a dapp shows)")
-		var open *widget.Button
-		open = widget.NewButton("Open", func() {
-			uri := strings.TrimSpace(link.Text)
-			open.Disable()
-			v.setStatus("Waiting for the dapp's sign-in request from the relay…", false)
-			go func() {
-				r, err := h.OpenLink(context.Background(), uri)
-				fyne.Do(func() {
-					open.Enable()
-					switch {
-					case err != nil:
-						v.setStatus("HiveAuth: "+clean(err.Error(), 300), true)
-					case r.Approved:
-						link.SetText("")
-						v.setStatus(fmt.Sprintf("Signed in %s to HiveAuth app “%s” (its own name, not verified).", at(r.Account), clean(r.App, 64)), false)
-					case r.Error == "denied":
-						v.setStatus("You denied the sign-in.", false)
-					default:
-						v.setStatus("HiveAuth sign-in failed: "+clean(r.Error, 200), true)
-					}
-				})
-			}()
-		})
-		box.Add(container.NewBorder(nil, nil, nil, open, link))
 	}
-	box.Add(small(state))
-	return box
+	on.OnChanged = func(bool) { save.OnTapped() }
+	v.hiveAuthState = small("Off.")
+	v.hiveAuthBox = container.NewVBox(on, container.NewBorder(nil, nil, nil, save, relay), v.hiveAuthState)
+	v.refreshHiveAuth()
+	return v.hiveAuthBox
+}
+
+// refreshHiveAuth shows the PKSA's state, and the link field once it runs.
+func (v *settingsView) refreshHiveAuth() {
+	h := v.u.svc.HiveAuth
+	if h == nil {
+		return
+	}
+	st := h.Status()
+	state := "Not connected to " + clean(st.Relay, 120) + " (retrying)."
+	if st.Connected {
+		state = fmt.Sprintf("Connected to %s; %d signed-in apps.", clean(st.Relay, 120), st.Sessions)
+	}
+	if v.hiveAuthState.Text != state {
+		v.hiveAuthState.SetText(state)
+	}
+	if v.hiveAuthLink != nil {
+		return
+	}
+	v.hiveAuthLink = widget.NewEntry()
+	v.hiveAuthLink.SetPlaceHolder("has://auth_req/… (paste the link a dapp shows)")
+	var open *widget.Button
+	open = widget.NewButton("Open", func() {
+		uri := strings.TrimSpace(v.hiveAuthLink.Text)
+		open.Disable()
+		v.setStatus("Waiting for the dapp's sign-in request from the relay…", false)
+		go func() {
+			r, err := h.OpenLink(context.Background(), uri)
+			fyne.Do(func() {
+				open.Enable()
+				switch {
+				case err != nil:
+					v.setStatus("HiveAuth: "+clean(err.Error(), 300), true)
+				case r.Approved:
+					v.hiveAuthLink.SetText("")
+					v.setStatus(fmt.Sprintf("Signed in %s to HiveAuth app “%s” (its own name, not verified).", at(r.Account), clean(r.App, 64)), false)
+				case r.Error == "denied":
+					v.setStatus("You denied the sign-in.", false)
+				default:
+					v.setStatus("HiveAuth sign-in failed: "+clean(r.Error, 200), true)
+				}
+			})
+		}()
+	})
+	v.hiveAuthOpen = open
+	v.hiveAuthBox.Add(container.NewBorder(nil, nil, nil, open, v.hiveAuthLink))
 }

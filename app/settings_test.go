@@ -1,14 +1,18 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"localsigner/hiveauth"
 	"localsigner/signer"
 )
 
@@ -188,5 +192,65 @@ func TestSettingsRefusesPlainRemoteNode(t *testing.T) {
 	test.Tap(button(t, u.win.Content(), "Save nodes"))
 	if got := u.settings.NodesFor(NetworkHive); !slices.Equal(got, []string{"wss://api.hive.blog"}) {
 		t.Fatalf("saved %v, status %q", got, sv.status.Text)
+	}
+}
+
+// pksaStub stands in for the HiveAuth door in Settings: the door itself
+// is tested against the npm wrapper and a relay in package hiveauth.
+type pksaStub struct {
+	opened chan string
+}
+
+func (p *pksaStub) Status() hiveauth.Status {
+	return hiveauth.Status{Relay: "ws://127.0.0.1:4567", Connected: true, Sessions: 2}
+}
+
+func (p *pksaStub) OpenLink(_ context.Context, uri string) (*hiveauth.LinkResult, error) {
+	p.opened <- uri
+	return &hiveauth.LinkResult{Account: "alice", App: "Test dapp", Approved: true}, nil
+}
+
+// TestSettingsHiveAuth: the HiveAuth toggle and relay are saved (a relay
+// that is not wss:// on another computer is refused with the reason);
+// with the PKSA running, its state shows and a pasted has:// link goes to
+// it, the outcome shown.
+func TestSettingsHiveAuth(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkHive})
+	u.tabs.SelectIndex(3)
+	content := u.win.Content()
+	wantText(t, content, "Answer HiveAuth sign-ins and requests")
+	sv := u.prefsView
+	relay := entryWithPlaceholder(t, content, hiveauth.DefaultRelay)
+	relay.SetText("ws://relay.example.com")
+	test.Tap(checkWithText(t, content, "Answer HiveAuth"))
+	if u.settings.HiveAuth || sv.status.Importance != widget.DangerImportance || !hasText(content, "only on this machine") {
+		t.Fatalf("a plain remote relay: saved %v, status %q", u.settings.HiveAuth, sv.status.Text)
+	}
+	relay.SetText("wss://relay.example.com/")
+	test.Tap(checkWithText(t, content, "Answer HiveAuth"))
+	test.Tap(checkWithText(t, content, "Answer HiveAuth"))
+	saved, err := LoadSettings(dir)
+	if err != nil || !saved.HiveAuth || saved.HiveAuthRelay != "wss://relay.example.com/" {
+		t.Fatalf("saved %+v (%v)", saved, err)
+	}
+
+	stub := &pksaStub{opened: make(chan string, 1)}
+	u.svc.HiveAuth = stub
+	sv.refresh()
+	wantText(t, content, "Connected to ws://127.0.0.1:4567; 2 signed-in apps.")
+	link := "has://auth_req/eyJhY2NvdW50IjoiYWxpY2UifQ=="
+	sv.hiveAuthLink.SetText(link)
+	test.Tap(sv.hiveAuthOpen)
+	if got := <-stub.opened; got != link {
+		t.Fatalf("the door got %q", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(sv.status.Text, "Signed in @alice to HiveAuth app “Test dapp”") {
+		if time.Now().After(deadline) {
+			t.Fatalf("status %q", sv.status.Text)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
