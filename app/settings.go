@@ -336,7 +336,7 @@ func (v *settingsView) refreshHiveAuth() {
 		uri := strings.TrimSpace(v.hiveAuthLink.Text)
 		open.Disable()
 		v.setStatus("Waiting for the dapp's sign-in request from the relay…", false)
-		go func() {
+		v.u.h.async(func() {
 			r, err := h.OpenLink(context.Background(), uri)
 			fyne.Do(func() {
 				open.Enable()
@@ -352,7 +352,7 @@ func (v *settingsView) refreshHiveAuth() {
 					v.setStatus("HiveAuth sign-in failed: "+clean(r.Error, 200), true)
 				}
 			})
-		}()
+		})
 	})
 	v.hiveAuthOpen = open
 	v.hiveAuthBox.Add(container.NewBorder(nil, nil, nil, open, v.hiveAuthLink))
