@@ -32,6 +32,10 @@ const (
 	// KindMessage asks the user to sign a message, not a transaction, with
 	// one key; Request.Message describes it. Decision.Approved matters.
 	KindMessage = "message"
+	// KindPair asks whether a browser extension may speak for the sites
+	// the browser shows (the Keychain bridge); Request.Pair describes it.
+	// Decision.Approved matters.
+	KindPair = "pair"
 )
 
 // Request is a request waiting for the user. It holds only what a person
@@ -72,6 +76,18 @@ type Request struct {
 	Transaction *Transaction `json:"transaction,omitempty"`
 	// Message is set for KindMessage only.
 	Message *Message `json:"message,omitempty"`
+	// Pair is set for KindPair only.
+	Pair *Pair `json:"pair,omitempty"`
+}
+
+// Pair is a browser extension asking to be paired: which browser says it
+// is asking, and the extension's origin, which the browser sets and a web
+// page cannot.
+type Pair struct {
+	Browser string `json:"browser"`
+	// Extension is the extension's origin (chrome-extension://ID or
+	// moz-extension://UUID).
+	Extension string `json:"extension"`
 }
 
 // Message is what a KindMessage request asks to sign.

@@ -278,7 +278,7 @@ func (is *Issuer) RevokeClient(id string) (int, error) {
 		if n, err = deleteClientGrants(tx, id); err != nil {
 			return err
 		}
-		if c.Kind == Public {
+		if c.Kind == Public || c.Kind == Bridge { // unpairing forgets the bridge
 			if err := tx.DeleteClient(id); err != nil {
 				return err
 			}

@@ -13,6 +13,10 @@ const (
 	// App clients are registered by the user (apps add) for their own
 	// scripts: they get an id and a secret and may use client_credentials.
 	App ClientKind = "app"
+	// Bridge clients are paired browser extensions (the Keychain bridge):
+	// a secret that lets the extension pass its sites' requests on, and
+	// nothing else; no OAuth endpoint accepts them.
+	Bridge ClientKind = "bridge"
 )
 
 // Client is a dapp or app known to the server.
@@ -193,6 +197,9 @@ const (
 	// EventRecordsAdopted: records of an older Localsigner were sealed at
 	// the vault's first unlock since sealing exists.
 	EventRecordsAdopted = "records_adopted"
+	// EventPaired: a browser extension asked to be paired (the Keychain
+	// bridge), whatever the user answered.
+	EventPaired = "paired"
 )
 
 // AuditFilter selects audit events for AuditFind; zero fields select

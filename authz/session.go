@@ -21,8 +21,11 @@ type SessionApproval struct {
 	Name    string
 	Account string
 	Scopes  Scopes
-	// Door names the way in ("hiveauth"), for the audit log.
+	// Door names the way in ("hiveauth", "bridge"), for the audit log.
 	Door string
+	// Origin is the web origin the session acts for, when a browser
+	// reported one (the bridge); empty for HiveAuth.
+	Origin string
 	// Lifetime is how long the session's token lasts, at most
 	// MaxSessionLifetime.
 	Lifetime time.Duration
@@ -66,7 +69,7 @@ func (is *Issuer) SessionGrant(a SessionApproval) (*SessionResult, error) {
 		if err != nil {
 			return err
 		}
-		g := &Grant{ID: gid, ClientID: c.ID, Chain: is.chain, Account: a.Account, Scopes: a.Scopes, CreatedAt: now}
+		g := &Grant{ID: gid, ClientID: c.ID, Origin: a.Origin, Chain: is.chain, Account: a.Account, Scopes: a.Scopes, CreatedAt: now}
 		if err := tx.PutGrant(g); err != nil {
 			return err
 		}
@@ -79,7 +82,7 @@ func (is *Issuer) SessionGrant(a SessionApproval) (*SessionResult, error) {
 			return err
 		}
 		res = &SessionResult{GrantID: gid, Token: tok, ExpiresAt: now.Add(a.Lifetime)}
-		return tx.AppendAudit(&Event{Time: now, Type: EventApproved, Door: a.Door, ClientID: c.ID,
+		return tx.AppendAudit(&Event{Time: now, Type: EventApproved, Door: a.Door, ClientID: c.ID, Origin: a.Origin,
 			Account: a.Account, GrantID: gid, Scopes: a.Scopes, Detail: "session of " + a.Lifetime.String()})
 	})
 	if err != nil {

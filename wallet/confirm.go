@@ -237,6 +237,11 @@ func (w *Wallet) check(ar *approval.Request, d *approval.Decision) error {
 			return errors.New("don't ask again is never offered for signing a message")
 		}
 		return nil
+	case approval.KindPair:
+		if d.RememberSeconds != 0 || len(d.Scopes) > 0 || d.Account != "" {
+			return errors.New("pairing a browser takes no scopes, account or don't ask again: approve or deny it")
+		}
+		return nil
 	}
 	return w.completeGrant(ar, d)
 }
