@@ -59,7 +59,7 @@ func (u *UI) syncApprovals() {
 		_, open2 := u.confirms[r.ID]
 		switch {
 		case open || open2:
-		case r.Kind == approval.KindTransaction, r.Kind == approval.KindMessage:
+		case r.Kind == approval.KindTransaction, r.Kind == approval.KindMessage, r.Kind == approval.KindPair:
 			u.openConfirm(r)
 		default:
 			u.openApproval(r)

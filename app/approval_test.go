@@ -454,3 +454,35 @@ func TestConfirmWindowForHiveAuth(t *testing.T) {
 		t.Fatal("Deny approved")
 	}
 }
+
+// Pairing a browser has its own window: which browser and extension ask,
+// that pairing grants nothing by itself, and Pair / Deny.
+func TestConfirmWindowForPairing(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	r := request(c, "", "")
+	r.Kind, r.Origin, r.ClientID, r.RequestedScopes = approval.KindPair, "chrome-extension://abcdefghijklmnopabcdefghijklmnop", "", nil
+	r.Pair = &approval.Pair{Browser: "Chromium 131", Extension: r.Origin}
+	req := ask(t, q, r)
+	u.syncApprovals()
+	var cw *confirmWindow
+	for _, w := range u.confirms {
+		cw = w
+	}
+	if cw == nil || cw.w.Title() != pairTitle {
+		t.Fatal("no pairing window")
+	}
+	content := cw.w.Content()
+	for _, want := range []string{"asks to be paired", "Browser: Chromium 131", "Extension: chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+		"It grants nothing by itself: every site asks you on its own", "localsigner revoke"} {
+		wantText(t, content, want)
+	}
+	if cw.approve.Text != "Pair" {
+		t.Errorf("the button says %q", cw.approve.Text)
+	}
+	c.advance(approveDelay)
+	cw.update()
+	test.Tap(cw.approve)
+	if d := req.answer(t); !d.Approved {
+		t.Fatal("Pair did not approve")
+	}
+}

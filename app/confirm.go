@@ -51,8 +51,11 @@ func (u *UI) openConfirm(req approval.Request) *confirmWindow {
 	cw.forget = func() { delete(u.confirms, req.ID) }
 	cw.onGone = cw.gone
 	title := confirmTitle
-	if req.Kind == approval.KindMessage {
+	switch req.Kind {
+	case approval.KindMessage:
 		title = messageTitle
+	case approval.KindPair:
+		title = pairTitle
 	}
 	cw.w = u.app.NewWindow(title)
 	cw.build()
@@ -68,6 +71,10 @@ func (u *UI) openConfirm(req approval.Request) *confirmWindow {
 
 func (cw *confirmWindow) build() {
 	req := cw.req
+	if req.Pair != nil {
+		cw.buildPair()
+		return
+	}
 	t := req.Transaction
 	msg := req.Message
 	if msg != nil {
@@ -315,4 +322,38 @@ func (cw *confirmWindow) gone() {
 func (cw *confirmWindow) userClosed() {
 	cw.decide(false)
 	cw.close()
+}
+
+// pairTitle is the window that asks to pair a browser extension.
+const pairTitle = "Pair a browser?"
+
+// buildPair asks whether a browser extension may pass its sites' Keychain
+// requests on: what pairing allows, and what it does not (each site is
+// still asked on its own).
+func (cw *confirmWindow) buildPair() {
+	p := cw.req.Pair
+	head := widget.NewLabelWithStyle("The Localsigner browser extension asks to be paired", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head.SizeName = theme.SizeNameHeadingText
+	head.Wrapping = fyne.TextWrapWord
+	facts := container.NewVBox(
+		widget.NewLabel("Browser: "+clean(p.Browser, 120)),
+		widget.NewLabel("Extension: "+clean(p.Extension, 120)),
+		paragraph("Pairing lets this extension pass on the Hive Keychain requests of the sites you visit, with each site's address as the browser reports it. It grants nothing by itself: every site asks you on its own, and active-key operations are confirmed as always."),
+		warningRow("Pair only if you just installed or reset the Localsigner extension in this browser."),
+		paragraph("Unpair it any time with localsigner revoke ID (the bridge is listed in localsigner apps)."),
+	)
+	cw.left = widget.NewLabel("")
+	cw.hint = widget.NewLabel("")
+	cw.hint.Importance = widget.WarningImportance
+	cw.hint.Wrapping = fyne.TextWrapWord
+	cw.deny = newDefaultButton("Deny", func() { cw.decide(false) })
+	cw.deny.Icon = theme.CancelIcon()
+	cw.approve = widget.NewButtonWithIcon("Pair", theme.ConfirmIcon(), func() {
+		if cw.guard.ready(cw.u.h.now()) {
+			cw.decide(true)
+		}
+	})
+	buttons := container.NewHBox(cw.deny, layout.NewSpacer(), cw.approve)
+	cw.w.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), cw.left, cw.hint, buttons), nil, nil,
+		container.NewVScroll(container.NewVBox(head, widget.NewSeparator(), facts))))
 }

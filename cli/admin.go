@@ -156,6 +156,11 @@ func runApprovals(env Env, args []string) error {
 				orDash(p.Account), "sign a message ("+p.Message.Authority+" key)")
 			return
 		}
+		if p.Kind == approval.KindPair && p.Pair != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, orDash(p.Origin), "-", "-", "-",
+				"pair the browser bridge ("+tx.CleanText(p.Pair.Browser, 60)+"): approve ID or deny ID")
+			return
+		}
 		if p.Kind == approval.KindTransaction && p.Transaction != nil {
 			txs = append(txs, p)
 			var names []string

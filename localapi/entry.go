@@ -44,7 +44,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	origin := r.Header.Get("Origin")
-	allowed := origin != "" && s.originAllowed(origin)
+	allowed := origin != "" && !rt.bridge() && s.originAllowed(origin)
 	if r.Method == http.MethodOptions {
 		s.servePreflight(w, r, rt, origin, allowed && !rt.navigation())
 		return
@@ -52,7 +52,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if allowed && !rt.navigation() {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
-	if stateChanging(r.Method) && !allowed {
+	if stateChanging(r.Method) && !allowed && !(rt.bridge() && extensionOrigin.MatchString(origin)) {
 		if origin != "" {
 			s.log.Warn("refused request from a foreign origin", "path", r.URL.Path)
 			s.jsonError(w, http.StatusForbidden, "invalid_request", "Origin not allowed")

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -333,12 +334,20 @@ var routes = []route{
 	{"/api/v1/auth/refreshtoken", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIDRefresh},
 	{"/api/v1/auth/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIDPassword},
 	{"/auth/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveAppToken},
+	{"/bridge/call", []string{http.MethodPost}, maxBridgeBody, (*Server).serveBridgeCall},
+	{"/bridge/pair", []string{http.MethodPost}, maxOAuthBody, (*Server).serveBridgePair},
+	{"/bridge/status", []string{http.MethodGet}, 0, (*Server).serveBridgeStatus},
 	{"/oauth2/authorize", []string{http.MethodGet}, 0, (*Server).serveAuthorize},
 	{"/oauth2/introspect", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIntrospect},
 	{"/oauth2/revoke", []string{http.MethodPost}, maxOAuthBody, (*Server).serveRevoke},
 	{"/oauth2/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveToken},
 	{permissionsPath, []string{http.MethodGet}, 0, (*Server).serveAuthorize},
 }
+
+// bridge reports whether the route is the browser extension's: its
+// handlers accept only extension origins (which no web page has), with the
+// pairing credential, and never answer a page's CORS request.
+func (rt *route) bridge() bool { return strings.HasPrefix(rt.path, "/bridge/") }
 
 // navigation reports whether the route is an authorization page, which a
 // browser reaches by navigating to it and a script never reads: no CORS.

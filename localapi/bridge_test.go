@@ -1,0 +1,165 @@
+package localapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"localsigner/approval"
+	"localsigner/internal/testkit"
+	"localsigner/localapi/admin"
+)
+
+const extOrigin = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+
+func pendingKind(t *testing.T, c *admin.Client, kind string) approval.Request {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ps, err := c.Approvals()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Kind == kind {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s request", kind)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// bridgeAsync runs an HTTP call in the background (it waits for a decision).
+func bridgeAsync(k *testkit.Kit, method, path, body string, hdr map[string]string) func() (int, string) {
+	type res struct {
+		code int
+		body string
+	}
+	ch := make(chan res, 1)
+	go func() {
+		code, _, b := k.Do(method, path, body, hdr)
+		ch <- res{code, b}
+	}()
+	return func() (int, string) { r := <-ch; return r.code, r.body }
+}
+
+type bridgeReply struct {
+	Keychain struct {
+		Success bool   `json:"success"`
+		Error   any    `json:"error"`
+		Message string `json:"message"`
+	} `json:"keychain"`
+	Grant   string `json:"grant"`
+	Account string `json:"account"`
+}
+
+// TestBridgeBoundaries: what the browser bridge's endpoints refuse. Only an
+// extension origin can pair, and only after the user approved it; a call
+// needs the credential, from the extension it was given to; a page's own
+// origin gets 403 before anything; and a site's grant token, sent along
+// with another site's origin, is not used: the other site is asked about
+// on its own.
+func TestBridgeBoundaries(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	ext := map[string]string{"Origin": extOrigin, "Content-Type": "application/json"}
+
+	if code, _, _ := k.Do("POST", "/bridge/pair", `{"browser":"x"}`, map[string]string{"Origin": "https://evil.example"}); code != http.StatusForbidden {
+		t.Fatalf("a page pairing: %d", code)
+	}
+	if code, _, _ := k.Do("POST", "/bridge/pair", `{"browser":"x"}`, nil); code != http.StatusForbidden {
+		t.Fatalf("pairing without an origin: %d", code)
+	}
+	wait := bridgeAsync(k, "POST", "/bridge/pair", `{"browser":"Test browser"}`, ext)
+	p := pendingKind(t, k.Admin, approval.KindPair)
+	if p.Pair.Extension != extOrigin || !strings.Contains(p.Pair.Browser, "Test browser") {
+		t.Fatalf("pairing request %+v", p.Pair)
+	}
+	if err := k.Admin.Deny(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := wait(); code != http.StatusForbidden || !strings.Contains(body, "user_cancel") {
+		t.Fatalf("a denied pairing: %d %s", code, body)
+	}
+	wait = bridgeAsync(k, "POST", "/bridge/pair", `{"browser":"Test browser"}`, ext)
+	p = pendingKind(t, k.Admin, approval.KindPair)
+	if err := k.Admin.Approve(p.ID, nil, "", false); err != nil {
+		t.Fatal(err)
+	}
+	code, body := wait()
+	var paired struct{ Credential string }
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &paired) != nil || !strings.HasPrefix(paired.Credential, "lsb_") {
+		t.Fatalf("pairing: %d %s", code, body)
+	}
+	auth := map[string]string{"Origin": extOrigin, "Content-Type": "application/json", "Authorization": "Bearer " + paired.Credential}
+	login := `{"origin":"https://a.example","grants":[],"request":{"type":"signBuffer","username":"alice","message":"hello a","method":"Posting"}}`
+
+	for name, hdr := range map[string]map[string]string{
+		"no credential":     {"Origin": extOrigin, "Content-Type": "application/json"},
+		"another extension": {"Origin": "chrome-extension://ppppppppppppppppppppppppppppppaa", "Authorization": "Bearer " + paired.Credential},
+		"a wrong secret":    {"Origin": extOrigin, "Authorization": "Bearer " + paired.Credential[:len(paired.Credential)-2] + "xx"},
+	} {
+		if code, _, _ := k.Do("POST", "/bridge/call", login, hdr); code != http.StatusUnauthorized {
+			t.Errorf("%s: %d", name, code)
+		}
+	}
+	if code, _, _ := k.Do("POST", "/bridge/call", login, map[string]string{"Origin": "https://a.example", "Authorization": "Bearer " + paired.Credential}); code != http.StatusForbidden {
+		t.Errorf("a page with the credential: %d", code)
+	}
+
+	// Site A signs in.
+	wait = bridgeAsync(k, "POST", "/bridge/call", login, auth)
+	a := pendingKind(t, k.Admin, approval.KindAuthorize)
+	if a.Origin != "https://a.example" {
+		t.Fatalf("site approval %+v", a)
+	}
+	if err := k.Admin.Approve(a.ID, nil, "", false); err != nil {
+		t.Fatal(err)
+	}
+	_, body = wait()
+	var ra bridgeReply
+	if json.Unmarshal([]byte(body), &ra) != nil || !ra.Keychain.Success || ra.Grant == "" {
+		t.Fatalf("site A: %s", body)
+	}
+
+	// Site B sends A's token: B is asked about on its own.
+	forged := `{"origin":"https://b.example","grants":["` + ra.Grant + `"],"request":{"type":"signBuffer","username":"alice","message":"hello b","method":"Posting"}}`
+	wait = bridgeAsync(k, "POST", "/bridge/call", forged, auth)
+	b := pendingKind(t, k.Admin, approval.KindAuthorize)
+	if b.Origin != "https://b.example" {
+		t.Fatalf("site B's request shows %q", b.Origin)
+	}
+	if err := k.Admin.Deny(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, body = wait()
+	var rb bridgeReply
+	if json.Unmarshal([]byte(body), &rb) != nil || rb.Keychain.Success || rb.Keychain.Error != "user_cancel" || rb.Grant != "" {
+		t.Fatalf("site B with A's token: %s", body)
+	}
+
+	// Unpairing (revoking the bridge client) ends the credential.
+	clients, err := k.Admin.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bridgeID string
+	for _, c := range clients {
+		if strings.HasPrefix(c.ID, "bridge_") {
+			bridgeID = c.ID
+		}
+	}
+	if bridgeID == "" {
+		t.Fatal("the paired bridge is not listed among the apps")
+	}
+	if _, err := k.Admin.Revoke(bridgeID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := k.Do("POST", "/bridge/call", login, auth); code != http.StatusUnauthorized {
+		t.Fatalf("after unpairing: %d", code)
+	}
+}
