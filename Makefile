@@ -106,7 +106,8 @@ test: deps-test
 	scripts/package.sh
 
 ## package: the Linux package dist/localsigner-linux-ARCH.tar.xz (binary, icon, a desktop entry
-## that handles hive: and has: links), checked, plus the macOS and Windows link-handler metadata.
+## that handles hive: and has: links), checked, the browser extension packed as dist/localsigner-bridge-VERSION.zip,
+## plus the macOS and Windows link-handler metadata.
 package: deps-run
 	@scripts/deps.sh package
 	scripts/package.sh

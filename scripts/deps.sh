@@ -9,7 +9,7 @@
 #            (skipped when node and npm are already on PATH, e.g. a newer Node)
 #   keychain a Secret Service (gnome-keyring) and dbus-run-session, for the tests
 #            that move the vault into a real OS keychain on a private session bus
-#   package  xz and freedesktop's desktop-file-validate, for make package and its check
+#   package  xz, zip, unzip and freedesktop's desktop-file-validate, for make package (the app and the extension) and its check
 #
 # It runs `apt-get update` once, and only when something is missing, installs without
 # recommends, uses sudo when not root, and never downloads a Go toolchain: it only checks
@@ -33,7 +33,7 @@ declare -A GROUPS_PKGS=(
 	# D-Bus library under keyring starts a new, never-ending dbus-daemon in every
 	# process that finds no session bus.
 	[keychain]="dbus-daemon dbus-user-session gnome-keyring"
-	[package]="xz-utils desktop-file-utils"
+	[package]="xz-utils zip unzip desktop-file-utils"
 )
 
 groups=("$@")

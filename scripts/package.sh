@@ -77,4 +77,13 @@ tar -cJf "$out" -C "$work/x" localsigner
 go run ./internal/linkhandler/gen macos >dist/macos-CFBundleURLTypes.plist
 go run ./internal/linkhandler/gen windows >dist/windows-link-handlers.reg
 check "$out"
-echo "package.sh: wrote $out, dist/macos-CFBundleURLTypes.plist and dist/windows-link-handlers.reg"
+# The browser extension, packed for "Load unpacked" after unzipping, or for a store upload: the
+# files of extension/ as they are (no build step), and nothing else.
+ext="dist/localsigner-bridge-$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' extension/manifest.json).zip"
+rm -f "$ext"
+(cd extension && zip -q -X -r "$OLDPWD/$ext" manifest.json background.js content.js inpage.js popup.html popup.js icon128.png)
+if [ "$(unzip -Z1 "$ext" | sort | tr '\n' ' ')" != "background.js content.js icon128.png inpage.js manifest.json popup.html popup.js " ]; then
+	echo "package.sh: $ext does not hold exactly the extension's files" >&2
+	exit 1
+fi
+echo "package.sh: wrote $out, $ext, dist/macos-CFBundleURLTypes.plist and dist/windows-link-handlers.reg"
