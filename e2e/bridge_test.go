@@ -35,11 +35,12 @@ type kcAnswer struct {
 }
 
 type bridgeEvent struct {
-	Event  string         `json:"event"`
-	ID     string         `json:"id"`
-	Error  string         `json:"error"`
-	Answer kcAnswer       `json:"answer"`
-	Result map[string]any `json:"result"`
+	Event  string   `json:"event"`
+	OK     bool     `json:"ok"`
+	ID     string   `json:"id"`
+	Error  string   `json:"error"`
+	Answer kcAnswer `json:"answer"`
+	Result any      `json:"result"`
 }
 
 // TestKeychainBridge loads the extension (extension/, unpacked, as a user
@@ -80,15 +81,6 @@ func TestKeychainBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	profile, err := os.MkdirTemp("", "lsbridge")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Chromium's helpers may write to the profile for a moment after the
-	// browser closed: removed last, and a failure to remove is no test's.
-	t.Cleanup(func() { time.Sleep(200 * time.Millisecond); os.RemoveAll(profile) })
 	shots, err := filepath.Abs(filepath.Join(artifactsRelPath, t.Name()))
 	if err != nil {
 		t.Fatal(err)
@@ -97,54 +89,8 @@ func TestKeychainBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	popupShot := filepath.Join(shots, "popup.png")
-	cmd := exec.CommandContext(ctx, "node", script, exe, ext, profile, strconv.Itoa(k.Port), site, string(txJSON), popupShot)
-	cmd.Dir = dir
-	cmd.Env = append(npmtest.Env(dir), "TMPDIR="+t.TempDir())
-	stderr := &testkit.SyncBuffer{}
-	cmd.Stderr = stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		// The script closes the browser at its end; wait for that, so
-		// that the profile is not removed under a running Chromium.
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			cancel()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("bridge.js stderr:\n%s", stderr.String())
-		}
-	}()
-	lines := bufio.NewScanner(out)
-	lines.Buffer(make([]byte, 1<<20), 1<<20)
-	next := func(want string) bridgeEvent {
-		t.Helper()
-		for lines.Scan() {
-			var e bridgeEvent
-			if err := json.Unmarshal(lines.Bytes(), &e); err != nil {
-				t.Fatalf("bridge.js printed %q", lines.Text())
-			}
-			if e.Event == "pageerror" {
-				t.Logf("page error: %s", e.Error)
-				continue
-			}
-			if e.Event != want {
-				t.Fatalf("event %+v, want %s", e, want)
-			}
-			return e
-		}
-		t.Fatalf("bridge.js ended before %s: %v", want, lines.Err())
-		return bridgeEvent{}
-	}
+	ctx := context.Background()
+	next, lines := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site, string(txJSON), popupShot)
 	origin := strings.TrimSuffix(site, "/")
 
 	extID := next("extension").ID
@@ -234,7 +180,7 @@ func TestKeychainBridge(t *testing.T) {
 	if u := next("unsupported").Answer; u.Success || !strings.Contains(u.Message, "not supported by Localsigner yet") {
 		t.Fatalf("unsupported request %+v", u)
 	}
-	if d := next("direct").Result; d["status"] == float64(http.StatusOK) {
+	if d, _ := next("direct").Result.(map[string]any); d == nil || d["status"] == float64(http.StatusOK) {
 		t.Fatalf("the page called the bridge itself and got %v", d)
 	}
 	var popup struct {
@@ -249,6 +195,76 @@ func TestKeychainBridge(t *testing.T) {
 	if ps, err := k.Admin.Approvals(); err != nil || len(ps) != 0 {
 		t.Fatalf("left pending: %+v %v", ps, err)
 	}
+}
+
+// runScript runs a browser scenario (node SCRIPT ARGS…, "PROFILE" standing
+// for a fresh Chromium profile) and returns a reader of its JSON events:
+// next(want) fails the test unless the next event is want.
+func runScript(t *testing.T, dir, script string, args ...string) (func(string) bridgeEvent, *bufio.Scanner) {
+	t.Helper()
+	profile, err := os.MkdirTemp("", "lsbridge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Chromium's helpers may write to the profile for a moment after the
+	// browser closed: removed last, and a failure to remove is no test's.
+	t.Cleanup(func() { time.Sleep(200 * time.Millisecond); os.RemoveAll(profile) })
+	for i, a := range args {
+		if a == "PROFILE" {
+			args[i] = profile
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(npmtest.Env(dir), "TMPDIR="+t.TempDir())
+	stderr := &testkit.SyncBuffer{}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// The script closes the browser at its end; wait for that, so
+		// that the profile is not removed under a running Chromium.
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cancel()
+			<-done
+		}
+		cancel()
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", filepath.Base(script), stderr.String())
+		}
+	})
+	lines := bufio.NewScanner(out)
+	lines.Buffer(make([]byte, 1<<20), 1<<20)
+	next := func(want string) bridgeEvent {
+		t.Helper()
+		for lines.Scan() {
+			var e bridgeEvent
+			if err := json.Unmarshal(lines.Bytes(), &e); err != nil {
+				t.Fatalf("%s printed %q", filepath.Base(script), lines.Text())
+			}
+			if e.Event == "pageerror" {
+				t.Logf("page error: %s", e.Error)
+				continue
+			}
+			if e.Event != want {
+				t.Fatalf("event %+v, want %s", e, want)
+			}
+			return e
+		}
+		t.Fatalf("%s ended before %s: %v", filepath.Base(script), want, lines.Err())
+		return bridgeEvent{}
+	}
+	return next, lines
 }
 
 // sitePage serves the test dapp's page on a loopback origin of its own.
@@ -321,5 +337,115 @@ func checkSignature(t *testing.T, k *testkit.Kit, pubText, message, sigHex strin
 	if err != nil || len(accts) != 1 || accts[0].Posting == nil || len(accts[0].Posting.KeyAuths) == 0 ||
 		accts[0].Posting.KeyAuths[0].Name != pubText {
 		t.Fatalf("the devnet's posting key of alice is not %s (%v)", pubText, err)
+	}
+}
+
+// keychainSDKPackages are the unmodified npm keychain-sdk and what the test
+// bundles it with; its hive-keychain-commons names hive-tx by a git URL
+// this machine cannot fetch, so hive-tx is pinned to its registry release.
+var keychainSDKPackages = []string{playwrightCore, "keychain-sdk@0.11.1", "esbuild@0.24.0", "buffer@6.0.3"}
+
+// TestKeychainSDK: the unmodified npm keychain-sdk, as dapps use it, on a
+// page in headless Chromium with the extension loaded, against the devnet:
+// isKeychainInstalled, a login whose signature the SDK itself verifies
+// against the chain (its mainnet nodes answered by the devnet), a post and
+// a vote, a custom_json, a transfer after a confirmation, a denied one
+// (Keychain's error shape), and a signTx whose transaction the devnet
+// accepts.
+func TestKeychainSDK(t *testing.T) {
+	exe := chromiumPath(t)
+	dir := npmtest.InstallWithOverrides(t, "localsigner-e2e-keychain-sdk", map[string]string{"hive-tx": "6.0.6"}, keychainSDKPackages...)
+	k := testkit.Start(t, testkit.Options{})
+	site := sitePage(t)
+	ext, err := filepath.Abs(filepath.Join("..", "extension"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "keychain_sdk.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow := `[["custom_json",{"required_auths":[],"required_posting_auths":["alice"],"id":"follow","json":"[\"follow\",{\"follower\":\"alice\",\"following\":\"carol\",\"what\":[\"blog\"]}]"}]]`
+	ops, err := tx.DecodeOperations(k.Chain, json.RawMessage(follow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := k.Node.PrepareTransaction(context.Background(), ops, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txJSON, _ := unsigned.MarshalJSON()
+	devnetHTTP := "http" + strings.TrimPrefix(k.Devnet.URL, "ws")
+	next, _ := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site, devnetHTTP, string(txJSON))
+	origin := strings.TrimSuffix(site, "/")
+	approve := func(kind string) approval.Request {
+		t.Helper()
+		p := waitKind(t, k.Admin, kind)
+		var err error
+		if kind == approval.KindTransaction {
+			err = k.Admin.ApproveTransaction(p.ID, 0)
+		} else {
+			err = k.Admin.Approve(p.ID, nil, "", false)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	if e := next("installed"); e.Result != true {
+		t.Fatalf("installed %+v", e)
+	}
+	approve(approval.KindPair)
+	if a := approve(approval.KindAuthorize); a.Origin != origin {
+		t.Fatalf("the site approval shows %q", a.Origin)
+	}
+	if e := next("login"); !e.OK || !e.Answer.Success {
+		t.Fatalf("keychain-sdk login: %+v", e)
+	}
+	approve(approval.KindAuthorize) // comment
+	if e := next("post"); !e.OK {
+		t.Fatalf("post %+v", e)
+	} else {
+		onChain(t, k, e.Answer)
+	}
+	approve(approval.KindAuthorize) // vote
+	if e := next("vote"); !e.OK {
+		t.Fatalf("vote %+v", e)
+	} else {
+		onChain(t, k, e.Answer)
+	}
+	approve(approval.KindAuthorize) // custom_json:follow
+	if e := next("custom"); !e.OK {
+		t.Fatalf("custom %+v", e)
+	} else {
+		onChain(t, k, e.Answer)
+	}
+	approve(approval.KindAuthorize) // transfer
+	if c := approve(approval.KindTransaction); c.Transaction.Authority != "active" {
+		t.Fatalf("transfer confirmation %+v", c.Transaction)
+	}
+	if e := next("transfer"); !e.OK {
+		t.Fatalf("transfer %+v", e)
+	} else {
+		onChain(t, k, e.Answer)
+	}
+	c := waitKind(t, k.Admin, approval.KindTransaction)
+	if err := k.Admin.Deny(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := next("denied"); e.OK || e.Answer.Success || e.Answer.Error != "user_cancel" {
+		t.Fatalf("denied transfer %+v", e)
+	}
+	e := next("signTx")
+	if !e.OK || !e.Answer.Success {
+		t.Fatalf("signTx %+v", e)
+	}
+	signed, err := tx.Decode(k.Chain, e.Answer.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Node.Broadcast(context.Background(), signed); err != nil {
+		t.Fatalf("the devnet refuses keychain-sdk's signed transaction: %v", err)
 	}
 }

@@ -32,6 +32,15 @@ const InstallTimeout = 4 * time.Minute
 // when npm cannot install (offline on the first run, for instance).
 func Install(t testing.TB, dir string, pkgs ...string) string {
 	t.Helper()
+	return InstallWithOverrides(t, dir, nil, pkgs...)
+}
+
+// InstallWithOverrides is Install with npm "overrides" in the package.json
+// (name → version): for a package whose dependency names a source this
+// machine cannot fetch (a git URL), pinned to that dependency's registry
+// release instead. The packages themselves stay unmodified.
+func InstallWithOverrides(t testing.TB, dir string, overrides map[string]string, pkgs ...string) string {
+	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (scripts/deps.sh node installs it): cannot run the JavaScript peer test", tool)
@@ -48,27 +57,35 @@ func Install(t testing.TB, dir string, pkgs ...string) string {
 	defer unlock()
 
 	want := slices.Clone(pkgs)
+	for name, v := range overrides {
+		want = append(want, "override:"+name+"@"+v)
+	}
 	slices.Sort(want)
 	marker := filepath.Join(root, "installed.json")
 	if b, err := os.ReadFile(marker); err == nil {
 		var have []string
-		if json.Unmarshal(b, &have) == nil && slices.Equal(have, want) && installed(root, want) {
+		if json.Unmarshal(b, &have) == nil && slices.Equal(have, want) && installed(root, pkgs) {
 			return root
 		}
 	}
-	if err := os.WriteFile(filepath.Join(root, "package.json"), []byte(`{"private": true}`+"\n"), 0o644); err != nil {
+	spec := map[string]any{"private": true}
+	if len(overrides) > 0 {
+		spec["overrides"] = overrides
+	}
+	pj, _ := json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(root, "package.json"), append(pj, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), InstallTimeout)
 	defer cancel()
 	args := append([]string{"install", "--no-audit", "--no-fund", "--no-save", "--no-package-lock",
-		"--cache", filepath.Join(root, ".npm-cache")}, want...)
+		"--cache", filepath.Join(root, ".npm-cache")}, pkgs...)
 	cmd := exec.CommandContext(ctx, "npm", args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("npm %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	if !installed(root, want) {
+	if !installed(root, pkgs) {
 		t.Fatalf("npm install in %s did not install %v", root, want)
 	}
 	b, _ := json.Marshal(want)
