@@ -37,6 +37,7 @@ type kcAnswer struct {
 type bridgeEvent struct {
 	Event  string   `json:"event"`
 	OK     bool     `json:"ok"`
+	URL    string   `json:"url"`
 	ID     string   `json:"id"`
 	Error  string   `json:"error"`
 	Answer kcAnswer `json:"answer"`
@@ -267,14 +268,21 @@ func runScript(t *testing.T, dir, script string, args ...string) (func(string) b
 	return next, lines
 }
 
-// sitePage serves the test dapp's page on a loopback origin of its own.
-func sitePage(t *testing.T) string {
+// sitePage serves the test dapp's page on a loopback origin of its own;
+// files, when given, are served by path instead (name → file on disk).
+func sitePage(t *testing.T, files ...map[string]string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(files) > 0 {
+			if f, ok := files[0][r.URL.Path]; ok {
+				http.ServeFile(w, r, f)
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte("<!doctype html><title>Keychain dapp</title><h1>A Keychain dapp</h1>"))
 	})}
@@ -447,5 +455,53 @@ func TestKeychainSDK(t *testing.T) {
 	}
 	if _, err := k.Node.Broadcast(context.Background(), signed); err != nil {
 		t.Fatalf("the devnet refuses keychain-sdk's signed transaction: %v", err)
+	}
+}
+
+// TestHivesignerDefaults: a dapp using the unmodified hivesigner SDK with
+// its defaults (login and API at hivesigner.com), in headless Chromium
+// with the extension: its login opens Localsigner's approval for the
+// page's real origin, and its API calls (me, a post, a vote) are answered
+// by the local API, landing on the devnet.
+func TestHivesignerDefaults(t *testing.T) {
+	exe := chromiumPath(t)
+	dir := nodeModules(t)
+	k := testkit.Start(t, testkit.Options{})
+	pages := t.TempDir()
+	html := `<!doctype html><title>Hivesigner dapp</title><script src="/hivesigner.min.js"></script><h1>A Hivesigner dapp</h1>`
+	for _, name := range []string{"hs.html", "cb.html"} {
+		if err := os.WriteFile(filepath.Join(pages, name), []byte(html), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	site := sitePage(t, map[string]string{"/hs.html": filepath.Join(pages, "hs.html"), "/cb.html": filepath.Join(pages, "cb.html"),
+		"/hivesigner.min.js": filepath.Join(dir, "node_modules", "hivesigner", "lib", "hivesigner.min.js")})
+	ext, err := filepath.Abs(filepath.Join("..", "extension"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "hivesigner_defaults.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _ := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site)
+	next("ready")
+	a := waitKind(t, k.Admin, approval.KindAuthorize)
+	origin := strings.TrimSuffix(site, "/")
+	if a.Origin != origin || a.ClientID != "hs-defaults" || a.RedirectURI != origin+"/cb.html" || !a.NeedsImplicitOptIn {
+		t.Fatalf("the sign-in Localsigner shows: %+v", a)
+	}
+	if err := k.Admin.Approve(a.ID, nil, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if cb := next("callback"); !strings.Contains(cb.URL, "access_token=") || !strings.Contains(cb.URL, "username=alice") {
+		t.Fatalf("the callback: %s", cb.URL)
+	}
+	done := next("done")
+	r, _ := done.Result.(map[string]any)
+	post, _ := r["post"].(string)
+	vote, _ := r["vote"].(string)
+	if r["me"] != "alice" || len(k.Devnet.Net.TransactionBlocks(post)) != 1 || len(k.Devnet.Net.TransactionBlocks(vote)) != 1 {
+		t.Fatalf("the SDK's calls: %+v", done.Result)
 	}
 }

@@ -8,8 +8,8 @@ const DEFAULT_PORT = 7777;
 const MAX_TOKENS_PER_SITE = 8;
 
 async function settings() {
-  const s = await chrome.storage.local.get(["port", "credential", "grants"]);
-  return { port: s.port || DEFAULT_PORT, credential: s.credential || "", grants: s.grants || {} };
+  const s = await chrome.storage.local.get(["port", "credential", "grants", "off"]);
+  return { port: s.port || DEFAULT_PORT, credential: s.credential || "", grants: s.grants || {}, off: s.off || [] };
 }
 
 function base(port) {
@@ -59,12 +59,15 @@ async function call(port, credential, origin, tokens, request) {
   });
 }
 
-async function keep(origin, token) {
-  const { grants } = await settings();
+async function keep(origin, token, account) {
+  const s = await chrome.storage.local.get(["grants", "accounts"]);
+  const grants = s.grants || {};
+  const accounts = s.accounts || {};
   const list = (grants[origin] || []).filter((t) => t !== token);
   list.unshift(token);
   grants[origin] = list.slice(0, MAX_TOKENS_PER_SITE);
-  await chrome.storage.local.set({ grants });
+  if (account) accounts[origin] = [account, ...(accounts[origin] || []).filter((a) => a !== account)].slice(0, MAX_TOKENS_PER_SITE);
+  await chrome.storage.local.set({ grants, accounts });
 }
 
 async function handle(request, sender) {
@@ -98,7 +101,7 @@ async function handle(request, sender) {
     if (res.status === 503) return fail("locked", "Localsigner is locked: unlock it and try again.");
     const body = await res.json();
     if (!res.ok || !body.keychain) return fail(body.error || "error", body.message || body.error_description || "Localsigner refused the request.");
-    if (body.grant) await keep(origin, body.grant);
+    if (body.grant) await keep(origin, body.grant, body.account);
     return body.keychain;
   } catch (err) {
     if (err && err.code) return fail(err.code, err.message);
@@ -117,14 +120,53 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   const ownPage = sender.id === chrome.runtime.id && (sender.url || "").startsWith(chrome.runtime.getURL(""));
   if (!msg || msg.kind !== "status" || !ownPage) return false;
   (async () => {
-    const { port, credential, grants } = await settings();
+    const { port, credential, grants, off } = await settings();
+    const { accounts } = await chrome.storage.local.get("accounts");
+    let site = null;
+    if (msg.site && /^https?:\/\//.test(msg.site)) {
+      const u = new URL(msg.site);
+      site = { origin: u.origin, host: u.hostname, accounts: (accounts || {})[u.origin] || [], hivesigner: !off.includes(u.hostname) };
+    }
     try {
       const res = await fetch(base(port) + "/bridge/status", { headers: { Authorization: "Bearer " + credential } });
       const s = await res.json();
-      reply({ port, reachable: true, paired: !!s.paired, locked: !!s.locked, chain: s.chain, sites: Object.keys(grants).length });
+      reply({ port, reachable: true, paired: !!s.paired, locked: !!s.locked, chain: s.chain, sites: Object.keys(grants).length, site });
     } catch (err) {
-      reply({ port, reachable: false });
+      reply({ port, reachable: false, site });
     }
   })();
   return true;
+});
+
+// Hivesigner logins, for dapps that use the hivesigner SDK with its
+// defaults: the browser sends the login page's navigation to Localsigner
+// instead of hivesigner.com (a redirect rule), except for the sites the
+// user turned off in the popup. Localsigner takes the site's origin from
+// the redirect_uri, as for every OAuth login. (The SDK's API calls are
+// sent to Localsigner by inpage.js: a redirected XHR would lose the page's
+// origin.)
+const HIVESIGNER_RULE = 1;
+
+async function hivesignerRules() {
+  const { port, off } = Object.assign({ port: DEFAULT_PORT, off: [] }, await chrome.storage.local.get(["port", "off"]));
+  const condition = {
+    regexFilter: "^https://hivesigner\\.com/(oauth2/authorize\\?.*)$",
+    resourceTypes: ["main_frame"],
+  };
+  if (off && off.length) condition.excludedInitiatorDomains = off;
+  await chrome.declarativeNetRequest.updateDynamicRules({
+    removeRuleIds: [HIVESIGNER_RULE],
+    addRules: [{
+      id: HIVESIGNER_RULE,
+      priority: 1,
+      action: { type: "redirect", redirect: { regexSubstitution: `http://127.0.0.1:${port}/\\1` } },
+      condition,
+    }],
+  });
+}
+
+chrome.runtime.onInstalled.addListener(() => hivesignerRules());
+chrome.runtime.onStartup.addListener(() => hivesignerRules());
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && (changes.port || changes.off)) hivesignerRules();
 });

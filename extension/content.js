@@ -4,6 +4,12 @@
 (() => {
   "use strict";
   const TAG = "localsigner-bridge";
+  // The page's own Hivesigner calls go to Localsigner when the user has
+  // not turned that off for this site: inpage.js needs the port.
+  chrome.storage.local.get(["port", "off"], (s) => {
+    const on = !(s.off || []).includes(location.hostname);
+    window.postMessage({ tag: TAG, dir: "to-page", config: { port: s.port || 7777, hivesigner: on } }, window.location.origin);
+  });
   window.addEventListener("message", (e) => {
     const m = e.data;
     if (e.source !== window || !m || m.tag !== TAG || m.dir !== "to-extension") return;

@@ -11,9 +11,34 @@
   let next = 1;
   const pending = new Map();
 
+  // Hivesigner's API (https://hivesigner.com/api/…), asked by a dapp using
+  // the hivesigner SDK's defaults, is answered by Localsigner's local API
+  // with the same paths: the request leaves from this page, so it carries
+  // the page's real origin, which Localsigner checks against the site's
+  // approved login. content.js says on which port, and whether the user
+  // turned this off for the site.
+  let local = null;
+  const HS_API = /^https:\/\/hivesigner\.com\/api\//;
+  const rewrite = (url) => (local && typeof url === "string" && HS_API.test(url) ? url.replace(/^https:\/\/hivesigner\.com/, local) : url);
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    return open.call(this, method, rewrite(String(url)), ...rest);
+  };
+  const origFetch = window.fetch;
+  window.fetch = function (input, init) {
+    if (typeof input === "string" || input instanceof URL) return origFetch.call(this, rewrite(String(input)), init);
+    if (input instanceof Request && local && HS_API.test(input.url)) return origFetch.call(this, new Request(rewrite(input.url), input), init);
+    return origFetch.call(this, input, init);
+  };
+
   window.addEventListener("message", (e) => {
     const m = e.data;
     if (e.source !== window || !m || m.tag !== TAG || m.dir !== "to-page") return;
+    if (m.config) {
+      const port = Number(m.config.port);
+      local = m.config.hivesigner && port > 0 && port < 65536 ? `http://127.0.0.1:${port}` : null;
+      return;
+    }
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);

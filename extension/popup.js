@@ -1,5 +1,6 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
+let current = null; // the active tab's URL, when it is a web page
 
 function show(s) {
   const st = $("state");
@@ -17,12 +18,33 @@ function show(s) {
     st.textContent = "Paired and unlocked (" + s.chain + "). Sites approved: " + s.sites + ".";
     st.className = "ok";
   }
+  if (s.site) {
+    $("site").hidden = false;
+    $("site-account").textContent = s.site.accounts.length
+      ? s.site.host + " uses @" + s.site.accounts.join(", @") + "."
+      : s.site.host + " has not been approved in Localsigner.";
+    $("hivesigner").checked = s.site.hivesigner;
+    $("hivesigner").onchange = async () => {
+      const { off } = await chrome.storage.local.get("off");
+      const list = (off || []).filter((h) => h !== s.site.host);
+      if (!$("hivesigner").checked) list.push(s.site.host);
+      await chrome.storage.local.set({ off: list });
+    };
+  }
 }
 
-chrome.runtime.sendMessage({ kind: "status" }, show);
+function refresh() {
+  chrome.runtime.sendMessage({ kind: "status", site: current }, show);
+}
+
+chrome.tabs.query({ active: true, currentWindow: true }, (tabs) => {
+  const u = tabs && tabs[0] && tabs[0].url;
+  current = u && /^https?:\/\//.test(u) ? u : null;
+  refresh();
+});
 $("save").addEventListener("click", async () => {
   const port = parseInt($("port").value, 10);
   if (!(port > 0 && port < 65536)) return;
   await chrome.storage.local.set({ port });
-  chrome.runtime.sendMessage({ kind: "status" }, show);
+  refresh();
 });
