@@ -178,6 +178,23 @@ func TestKeychainBridge(t *testing.T) {
 		t.Fatalf("the devnet refuses the signed transaction: %v", err)
 	}
 
+	// A memo encrypted for the site, and read back: the memo scope is
+	// asked for first.
+	a = waitKind(t, k.Admin, approval.KindAuthorize)
+	if !strings.Contains(strings.Join(a.RequestedScopes, " "), "memo") {
+		t.Fatalf("memo widening %+v", a)
+	}
+	if err := k.Admin.Approve(a.ID, nil, "alice", false); err != nil {
+		t.Fatal(err)
+	}
+	var memoText string
+	if e := next("encode").Answer; !e.Success || json.Unmarshal(e.Result, &memoText) != nil || !strings.HasPrefix(memoText, "#") || strings.Contains(memoText, "note to self") {
+		t.Fatalf("encode %+v", e)
+	}
+	var plain string
+	if d := next("decode").Answer; !d.Success || json.Unmarshal(d.Result, &plain) != nil || plain != "#a note to self" {
+		t.Fatalf("decode %+v", d)
+	}
 	if u := next("unsupported").Answer; u.Success || !strings.Contains(u.Message, "not supported by Localsigner yet") {
 		t.Fatalf("unsupported request %+v", u)
 	}

@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 
 	"localsigner/approval"
 	"localsigner/authz"
+	"localsigner/signer/keys"
 	"localsigner/signer/tx"
 	"localsigner/wallet"
 )
@@ -217,6 +219,12 @@ func (s *Server) bridgeAnswer(r *http.Request, call *bridgeCall) bridgeReply {
 	if req.Type == "handshake" {
 		return bridgeReply{Keychain: kcAnswer{Success: true, Result: "localsigner", Message: "Localsigner is here"}}
 	}
+	if s.cfg.Vault.Locked() {
+		// Keychain dapps wait for an answer with a spinner: say at once
+		// why there is none. The desktop app shows its unlock screen.
+		s.log.Info("bridge request while locked", "origin", call.Origin)
+		return bridgeReply{Keychain: kcFailErr(wallet.ErrLocked)}
+	}
 	if req.Username != "" && !validAccountName(req.Username) {
 		return bridgeReply{Keychain: kcFail("username is not a Hive account name")}
 	}
@@ -231,6 +239,14 @@ func (s *Server) bridgeAnswer(r *http.Request, call *bridgeCall) bridgeReply {
 			return bridgeReply{Keychain: kcFail("message is missing")}
 		}
 		need = authz.Scopes{authz.ScopeLogin}
+	case "decode", "encode":
+		if req.Message == "" || !strings.HasPrefix(req.Message, "#") {
+			return bridgeReply{Keychain: kcFail("the message must be a memo starting with #")}
+		}
+		if req.Type == "encode" && !strings.EqualFold(req.Method, "Memo") {
+			return bridgeReply{Keychain: kcFailErr(fmt.Errorf("%w: encoding with the %s key (the memo key is supported)", errKeychainUnsupported, clip(req.Method)))}
+		}
+		need = authz.Scopes{authz.ScopeMemo}
 	case "signTx":
 		t, err := tx.Decode(s.chain, req.Tx)
 		if err != nil {
@@ -292,6 +308,26 @@ func (s *Server) bridgeAnswer(r *http.Request, call *bridgeCall) bridgeReply {
 			return out
 		}
 		out.Keychain = kcAnswer{Success: true, Result: res.Signature, PublicKey: res.PublicKey, Message: "Message signed succesfully."}
+	case "decode":
+		plain, err := s.w.DecodeMemo(ctx, tok, req.Message)
+		if err != nil {
+			out.Keychain = kcFailErr(err)
+			return out
+		}
+		// Keychain answers the text as hive-js decodes it: with the '#'.
+		out.Keychain = kcAnswer{Success: true, Result: "#" + plain, Message: "Memo decoded succesfully"}
+	case "encode":
+		to, err := s.memoKeyOf(ctx, req.Receiver)
+		if err != nil {
+			out.Keychain = kcFailErr(err)
+			return out
+		}
+		enc, err := s.w.EncodeMemo(ctx, tok, to, strings.TrimPrefix(req.Message, "#"))
+		if err != nil {
+			out.Keychain = kcFailErr(err)
+			return out
+		}
+		out.Keychain = kcAnswer{Success: true, Result: enc, Message: "Message encoded succesfully"}
 	case "signTx":
 		t, _ := tx.Decode(s.chain, req.Tx)
 		res, err := s.w.Send(ctx, wallet.Request{Door: doorBridge, Grant: tok, Origin: call.Origin, Ops: ops, NoBroadcast: true,
@@ -366,3 +402,26 @@ func (s *Server) askSite(r *http.Request, origin, account string, scopes authz.S
 var accountNameRE = regexp.MustCompile(`^[a-z][a-z0-9.-]{2,15}$`)
 
 func validAccountName(a string) bool { return accountNameRE.MatchString(a) }
+
+// memoKeyOf is the memo key the chain publishes for account (an encoded
+// message's recipient).
+func (s *Server) memoKeyOf(ctx context.Context, account string) (keys.PublicKey, error) {
+	if !validAccountName(account) {
+		return keys.PublicKey{}, fmt.Errorf("%w: the receiver is not a Hive account name", wallet.ErrInvalidRequest)
+	}
+	if s.node == nil {
+		return keys.PublicKey{}, fmt.Errorf("%w: no node is configured", wallet.ErrNodeDown)
+	}
+	accts, err := s.node.Accounts(ctx, []string{account})
+	if err != nil {
+		return keys.PublicKey{}, wallet.NodeError("look the receiver up", err)
+	}
+	if len(accts) != 1 || accts[0].Name != account {
+		return keys.PublicKey{}, fmt.Errorf("%w: @%s does not exist", wallet.ErrInvalidRequest, account)
+	}
+	k, err := keys.ParsePublicKey(accts[0].MemoKey, s.chain.Prefix)
+	if err != nil {
+		return keys.PublicKey{}, fmt.Errorf("%w: @%s publishes no usable memo key", wallet.ErrInvalidRequest, account)
+	}
+	return k, nil
+}

@@ -27,10 +27,11 @@ type kcRequest struct {
 	// Method is the key Keychain names: "Posting", "Active" or "Memo".
 	Method string `json:"method"`
 
-	Message string          `json:"message"` // signBuffer
-	Title   string          `json:"title"`   // signBuffer
-	Ops     json.RawMessage `json:"operations"`
-	Tx      json.RawMessage `json:"tx"` // signTx
+	Message  string          `json:"message"`  // signBuffer, decode, encode
+	Receiver string          `json:"receiver"` // encode
+	Title    string          `json:"title"`    // signBuffer
+	Ops      json.RawMessage `json:"operations"`
+	Tx       json.RawMessage `json:"tx"` // signTx
 
 	Author, Permlink string
 	Weight           json.Number `json:"weight"`

@@ -166,3 +166,48 @@ func memoKeyError(err error, account string) error {
 	}
 	return fmt.Errorf("memo: %w", err)
 }
+
+// EncodeMemo encrypts text as a Hive memo ("#…") from the grant's
+// account's memo key to the key to (normally the recipient's memo key, as
+// the chain publishes it): what Keychain's requestEncodeMessage gives a
+// dapp. It needs the "memo" scope; the text is neither logged nor audited.
+// Errors: a *ScopeError, ErrInvalidRequest (not a Hive chain, empty or
+// too long), ErrSecretInOperation, ErrMissingKey, ErrLocked.
+func (w *Wallet) EncodeMemo(ctx context.Context, grant *authz.Token, to keys.PublicKey, text string) (string, error) {
+	out, err := w.encodeMemo(ctx, grant, to, text)
+	ev := authz.Event{Type: authz.EventMemoDecoded, ClientID: grant.ClientID, Account: grant.Account,
+		GrantID: grant.GrantID, Outcome: "encoded", Detail: "a memo encrypted for the dapp"}
+	if err != nil {
+		ev.Outcome, ev.Detail = Outcome(err), AuditText(err)
+	}
+	w.record(ev)
+	return out, err
+}
+
+func (w *Wallet) encodeMemo(ctx context.Context, grant *authz.Token, to keys.PublicKey, text string) (string, error) {
+	c := w.cfg.Chain
+	switch {
+	case !grant.Scopes.Has(authz.ScopeMemo):
+		return "", &ScopeError{Operation: authz.ScopeMemo,
+			Reason: `encrypting memos needs the "memo" scope; ask for it in the authorization request`}
+	case c.Family != chain.Hive:
+		return "", fmt.Errorf("%w: this Localsigner serves %s; encrypted memos here are Hive memos", ErrInvalidRequest, c.Name)
+	case text == "" || len(text) > 2000:
+		return "", fmt.Errorf("%w: a memo is 1 to 2000 bytes", ErrInvalidRequest)
+	case signer.ContainsPrivateKey(text):
+		return "", fmt.Errorf("%w: the memo carries a private key or a master password; nothing was encrypted", ErrSecretInOperation)
+	}
+	if err := w.untilUnlocked(ctx, approval.Waiting{What: "writing a memo"}); err != nil {
+		return "", err
+	}
+	from, err := w.cfg.Signer.PublicKey(c.Name, grant.Account, "memo")
+	if err != nil {
+		return "", memoKeyError(err, grant.Account)
+	}
+	secret, err := w.cfg.Signer.SharedSecret(c.Name, grant.Account, "memo", to)
+	defer secret.Clear()
+	if err != nil {
+		return "", memoKeyError(err, grant.Account)
+	}
+	return memo.EncryptHive(&secret.Secret, from, to, memo.NewNonce(), text).String(), nil
+}

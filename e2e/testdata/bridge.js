@@ -40,6 +40,9 @@ const emit = (o) => console.log(JSON.stringify(o));
   emit({ event: 'transfer', answer: await kc('requestTransfer', 'alice', 'bob', '1.000', 'from the bridge', 'HIVE', '__cb__') });
   emit({ event: 'transfer2', answer: await kc('requestTransfer', 'alice', 'bob', '2.000', 'denied', 'HIVE', '__cb__') });
   emit({ event: 'signTx', answer: await kc('requestSignTx', 'alice', JSON.parse(signTx), 'Posting', '__cb__') });
+  const enc = await kc('requestEncodeMessage', 'alice', 'alice', '#a note to self', 'Memo', '__cb__');
+  emit({ event: 'encode', answer: enc });
+  emit({ event: 'decode', answer: await kc('requestVerifyKey', 'alice', enc.result, 'Memo', '__cb__') });
   emit({ event: 'unsupported', answer: await kc('requestPowerDown', 'alice', '1.000', '__cb__') });
 
   // The page itself calling Localsigner's bridge directly: it has no
