@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,5 +167,63 @@ func (x *xapp) hiveAuthSignIn(relay, shot string) {
 	}
 	if err := keys.Verify(want, sha256.Sum256([]byte(challenge)), sig); err != nil {
 		x.t.Fatalf("the challenge signature: %v", err)
+	}
+}
+
+// bridgeLogin plays the browser extension (the requests it makes, with an
+// extension origin as the browser sets it) for a Keychain dapp's sign-in:
+// the real pairing window, then the real approval window for the page's
+// origin, each photographed and clicked; the dapp gets its signature.
+func (x *xapp) bridgeLogin(pairShot, loginShot string) {
+	x.t.Helper()
+	const ext = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+	post := func(path, body, cred string) <-chan string {
+		ch := make(chan string, 1)
+		go func() {
+			req, _ := http.NewRequest("POST", "http://"+x.listen+path, strings.NewReader(body))
+			req.Header.Set("Origin", ext)
+			req.Header.Set("Content-Type", "application/json")
+			if cred != "" {
+				req.Header.Set("Authorization", "Bearer "+cred)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				ch <- "error: " + err.Error()
+				return
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			ch <- string(b)
+		}()
+		return ch
+	}
+	answered := func(ch <-chan string, into *string) func() bool {
+		return func() bool {
+			select {
+			case *into = <-ch:
+				return true
+			case <-time.After(3 * time.Second):
+				return false
+			}
+		}
+	}
+	var paired string
+	ch := post("/bridge/pair", `{"browser":"Chromium 131"}`, "")
+	win := x.window("^Pair a browser")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(win, pairShot)
+	x.click(win, answered(ch, &paired))
+	var p struct{ Credential string }
+	if json.Unmarshal([]byte(paired), &p) != nil || p.Credential == "" {
+		x.t.Fatalf("pairing answered %s", paired)
+	}
+	var reply string
+	ch = post("/bridge/call", `{"origin":"https://peakd.example","grants":[],"request":{"type":"signBuffer","username":"alice","message":"Log in to peakd.example","method":"Posting"}}`, p.Credential)
+	win = x.window("^Approve access")
+	time.Sleep(500 * time.Millisecond)
+	x.shot(win, loginShot)
+	x.click(win, answered(ch, &reply))
+	if !strings.Contains(reply, `"success":true`) || !strings.Contains(reply, `"grant":"lsa_`) {
+		x.t.Fatalf("the sign-in answered %s", reply)
 	}
 }

@@ -118,6 +118,10 @@ func TestDesktopAppUnderX(t *testing.T) {
 	// gets the challenge signed.
 	x.hiveAuthSignIn(relay, "5c-hiveauth")
 
+	// 5d. The browser bridge: pairing the extension, then a Keychain
+	// dapp's sign-in, each in its real window.
+	x.bridgeLogin("5d-pair", "5e-keychain-login")
+
 	// 6. The other tabs, reached with Ctrl+2 … Ctrl+4 once a click in
 	// the header (on no widget) has given the window the keyboard.
 	x.xdotool("windowfocus", "--sync", main)

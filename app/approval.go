@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"slices"
 	"strings"
+	"time"
 
 	"localsigner/approval"
 
@@ -174,7 +175,7 @@ func (aw *approvalWindow) build() {
 	first := "You approved this site before."
 	switch {
 	case req.Via != "":
-		first = "A new session: approving lets this app act within what you tick below, for a day."
+		first = "A new session: approving lets this app act within what you tick below."
 	case req.FirstTime:
 		first = "First request from this site: approving ties this app id to the address above."
 	}
@@ -339,6 +340,8 @@ func (aw *approvalWindow) update() {
 	}
 	life := aw.u.svc.lifetimes()
 	switch {
+	case aw.req.SessionSeconds > 0:
+		aw.lifetime.SetText("This lasts " + lifetimeText(time.Duration(aw.req.SessionSeconds)*time.Second) + "; then the site asks again. Revoke it any time in the Apps tab.")
 	case aw.req.ResponseType == "token":
 		aw.lifetime.SetText("The site gets a token valid for " + lifetimeText(life.Implicit) + ", which it cannot renew.")
 	case aw.checks[authz.ScopeOffline] != nil && aw.checks[authz.ScopeOffline].Checked:

@@ -401,12 +401,13 @@ func TestApprovalWindowForHiveAuth(t *testing.T) {
 	r := request(c, "login vote transfer", "alice")
 	r.Origin, r.RedirectURI, r.ClientID = "", "", "hiveauth-0a1b2c"
 	r.ClientName, r.Via = "peakd.com (HiveAuth)", "HiveAuth app “peakd.com” (name not verified)"
+	r.SessionSeconds = 24 * 3600
 	req := ask(t, q, r)
 	aw := open(t, u)
 	content := aw.w.Content()
 	for _, want := range []string{"through a relay", "HiveAuth app “peakd.com” (name not verified)",
 		"No web address stands behind this request", "only if you just started this sign-in yourself",
-		"A new session", "Account: @alice", "ACTIVE key: funds"} {
+		"A new session", "Account: @alice", "ACTIVE key: funds", "This lasts 1 day; then the site asks again"} {
 		wantText(t, content, want)
 	}
 	for _, never := range []string{"Check its address", "will be issued to", "First request from this site"} {

@@ -69,6 +69,10 @@ type Request struct {
 	// sign-in through a relay), is what the windows show in the origin's
 	// place: the door and what the requester claims, marked as unverified.
 	Via string `json:"via,omitempty"`
+	// SessionSeconds, for a grant that is a session of a door without
+	// tokens of its own (HiveAuth, the browser bridge), is how long the
+	// approval lasts; windows say so instead of the OAuth lifetimes.
+	SessionSeconds int64 `json:"session_seconds,omitempty"`
 
 	// Kind is KindAuthorize, KindTransaction or KindMessage.
 	Kind string `json:"kind"`

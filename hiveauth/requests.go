@@ -272,7 +272,7 @@ func (p *PKSA) approve(ctx context.Context, m Message, key, name string, app App
 	}
 	via := fmt.Sprintf("HiveAuth app “%s” (name not verified)", name)
 	ar := &approval.Request{ClientID: cid, ClientName: name + " (HiveAuth)", FirstTime: true, Account: m.Account,
-		RequestedScopes: p.scopes(), Via: via}
+		RequestedScopes: p.scopes(), Via: via, SessionSeconds: int64(SessionLifetime / time.Second)}
 	d, err := p.cfg.Wallet.AskGrant(ctx, ar)
 	if err != nil {
 		return nil, 0, err

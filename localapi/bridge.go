@@ -76,7 +76,8 @@ func (s *Server) serveBridgePair(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := pairName(req.Browser, origin)
-	if err := s.w.AskPairing(r.Context(), approval.Pair{Browser: strings.TrimPrefix(name, "Browser bridge: "), Extension: origin}); err != nil {
+	browser, _, _ := strings.Cut(strings.TrimPrefix(name, "Browser bridge: "), " at "+origin)
+	if err := s.w.AskPairing(r.Context(), approval.Pair{Browser: browser, Extension: origin}); err != nil {
 		if r.Context().Err() != nil {
 			return
 		}
@@ -379,7 +380,7 @@ func (s *Server) askSite(r *http.Request, origin, account string, scopes authz.S
 	}
 	cid := "keychain-" + hex.EncodeToString(b[:])
 	ar := &approval.Request{ClientID: cid, Origin: origin, RedirectURI: origin, FirstTime: true, Account: account,
-		RequestedScopes: approval.Scopes(scopes), ResponseType: "keychain"}
+		RequestedScopes: approval.Scopes(scopes), ResponseType: "keychain", SessionSeconds: int64(bridgeSessionLifetime / time.Second)}
 	d, err := s.w.AskGrant(r.Context(), ar)
 	if err != nil {
 		return nil, "", err
