@@ -195,8 +195,48 @@ func TestKeychainBridge(t *testing.T) {
 	if d := next("decode").Answer; !d.Success || json.Unmarshal(d.Result, &plain) != nil || plain != "#a note to self" {
 		t.Fatalf("decode %+v", d)
 	}
-	if u := next("unsupported").Answer; u.Success || !strings.Contains(u.Message, "not supported by Localsigner yet") {
-		t.Fatalf("unsupported request %+v", u)
+	// Requests that depend on the chain's state: HP converted at the
+	// node's rate, the posting authority as it is with @bob added, then
+	// removed. Each widens the grant, then is confirmed (active key), the
+	// authority change with its new authority spelled out.
+	widenAndConfirm := func(op string) approval.Request {
+		t.Helper()
+		a := waitKind(t, k.Admin, approval.KindAuthorize)
+		if !strings.Contains(strings.Join(a.RequestedScopes, " "), op) {
+			t.Fatalf("widening for %s: %+v", op, a.RequestedScopes)
+		}
+		if err := k.Admin.Approve(a.ID, nil, "alice", false); err != nil {
+			t.Fatal(err)
+		}
+		c := waitKind(t, k.Admin, approval.KindTransaction)
+		if err := k.Admin.ApproveTransaction(c.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	widenAndConfirm("withdraw_vesting")
+	onChain(t, k, next("powerDown").Answer)
+	widenAndConfirm("delegate_vesting_shares")
+	onChain(t, k, next("delegateHP").Answer)
+	c = widenAndConfirm("account_update")
+	if ds := strings.Join(c.Transaction.Operations[0].Details, "\n"); !strings.Contains(ds, "bob") {
+		t.Fatalf("the authority change's confirmation does not name @bob: %q", ds)
+	}
+	onChain(t, k, next("addAuthority").Answer)
+	accts, err := k.Node.Accounts(ctx, []string{"alice"})
+	if err != nil || len(accts[0].Posting.AccountAuths) != 1 || accts[0].Posting.AccountAuths[0].Name != "bob" {
+		t.Fatalf("alice's posting authority after the change: %+v %v", accts, err)
+	}
+	c = waitKind(t, k.Admin, approval.KindTransaction)
+	if err := k.Admin.ApproveTransaction(c.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	onChain(t, k, next("removeAuthority").Answer)
+	if accts, err := k.Node.Accounts(ctx, []string{"alice"}); err != nil || len(accts[0].Posting.AccountAuths) != 0 {
+		t.Fatalf("alice's posting authority after the removal: %+v %v", accts, err)
+	}
+	if u := next("unsupported").Answer; u.Success || !strings.Contains(u.Message, "owner key") {
+		t.Fatalf("an active authority change %+v", u)
 	}
 	if d, _ := next("direct").Result.(map[string]any); d == nil || d["status"] == float64(http.StatusOK) {
 		t.Fatalf("the page called the bridge itself and got %v", d)

@@ -256,7 +256,7 @@ func (s *Server) bridgeAnswer(r *http.Request, call *bridgeCall) bridgeReply {
 		ops = t.Operations
 		need = scopesFor(ops)
 	default:
-		raw, err := req.operations(s.chain)
+		raw, err := s.chainOperations(r.Context(), req)
 		if err == nil {
 			ops, err = tx.DecodeOperations(s.chain, raw)
 		}
@@ -425,4 +425,30 @@ func (s *Server) memoKeyOf(ctx context.Context, account string) (keys.PublicKey,
 		return keys.PublicKey{}, fmt.Errorf("%w: @%s publishes no usable memo key", wallet.ErrInvalidRequest, account)
 	}
 	return k, nil
+}
+
+// chainOperations is req.operations, with the requests that need the
+// chain's state first: amounts in HP and authority changes.
+func (s *Server) chainOperations(ctx context.Context, req *kcRequest) (json.RawMessage, error) {
+	switch {
+	case req.Type == "powerDown":
+		vests, err := s.hpToVests(ctx, req.SteemPower)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := json.Marshal([]json.RawMessage{kcOp("withdraw_vesting", map[string]any{"account": req.Username, "vesting_shares": vests})})
+		return b, nil
+	case req.Type == "delegation" && strings.EqualFold(req.Unit, "HP"):
+		vests, err := s.hpToVests(ctx, req.Amount)
+		if err != nil {
+			return nil, err
+		}
+		amount, _, _ := strings.Cut(vests, " ")
+		c := *req
+		c.Amount, c.Unit = amount, "VESTS"
+		return c.operations(s.chain)
+	case req.Type == "addAccountAuthority", req.Type == "removeAccountAuthority":
+		return s.authorityChange(ctx, req, req.Type == "addAccountAuthority")
+	}
+	return req.operations(s.chain)
 }

@@ -62,6 +62,10 @@ type kcRequest struct {
 	Collateral bool        `json:"collaterized"`
 	Recurrence json.Number `json:"recurrence"`
 	Executions json.Number `json:"executions"`
+
+	SteemPower         string `json:"steem_power"` // powerDown, in HP
+	AuthorizedUsername string `json:"authorizedUsername"`
+	Role               string `json:"role"`
 }
 
 // UnmarshalJSON reads author and permlink from their Keychain names.

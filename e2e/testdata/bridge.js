@@ -43,7 +43,11 @@ const emit = (o) => console.log(JSON.stringify(o));
   const enc = await kc('requestEncodeMessage', 'alice', 'alice', '#a note to self', 'Memo', '__cb__');
   emit({ event: 'encode', answer: enc });
   emit({ event: 'decode', answer: await kc('requestVerifyKey', 'alice', enc.result, 'Memo', '__cb__') });
-  emit({ event: 'unsupported', answer: await kc('requestPowerDown', 'alice', '1.000', '__cb__') });
+  emit({ event: 'powerDown', answer: await kc('requestPowerDown', 'alice', '1.000', '__cb__') });
+  emit({ event: 'delegateHP', answer: await kc('requestDelegation', 'alice', 'bob', '1.000', 'HP', '__cb__') });
+  emit({ event: 'addAuthority', answer: await kc('requestAddAccountAuthority', 'alice', 'bob', 'Posting', 1, '__cb__') });
+  emit({ event: 'removeAuthority', answer: await kc('requestRemoveAccountAuthority', 'alice', 'bob', 'Posting', '__cb__') });
+  emit({ event: 'unsupported', answer: await kc('requestAddAccountAuthority', 'alice', 'bob', 'Active', 1, '__cb__') });
 
   // The page itself calling Localsigner's bridge directly: it has no
   // credential, and its origin is not the extension's.
