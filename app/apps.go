@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -18,6 +19,7 @@ import (
 // appsView is the Apps tab: what each dapp was granted (origin, account,
 // scopes, live tokens) and revoking it with one click.
 type appsView struct {
+	bridges []authz.Client // paired browser extensions
 	u       *UI
 	content fyne.CanvasObject
 	// rebuilds counts refresh calls, for tests: the tab must not be
@@ -118,12 +120,25 @@ func (v *appsView) refresh() {
 		v.setStatus("Cannot read the grants: "+err.Error(), true)
 		return
 	}
-	if len(gs) == 0 {
+	v.bridges = nil
+	if bl, ok := v.u.svc.Grants.(BridgeLister); ok {
+		if cs, err := bl.Clients(); err == nil {
+			for _, c := range cs {
+				if c.Kind == authz.Bridge {
+					v.bridges = append(v.bridges, c)
+				}
+			}
+		}
+	}
+	if len(gs) == 0 && len(v.bridges) == 0 {
 		l := paragraph("No app has access. When a dapp asks, a window opens for you to approve or deny it; what you approve is listed here.")
 		v.list.Add(l)
 		return
 	}
 	v.groups = groupGrants(gs)
+	if v.groups == nil {
+		v.groups = []*clientGrants{} // bridges alone
+	}
 	v.show()
 }
 
@@ -145,11 +160,15 @@ func (v *appsView) show() {
 	}
 	// All cards at once: adding them one by one lays the list out again
 	// after each, which grows with the square of the number of apps.
-	cards := make([]fyne.CanvasObject, 0, min(len(found), maxCards))
+	cards := make([]fyne.CanvasObject, 0, min(len(found), maxCards)+len(v.bridges))
+	for _, b := range v.bridges {
+		cards = append(cards, v.bridgeCard(b))
+	}
 	for _, c := range found[:min(len(found), maxCards)] {
 		cards = append(cards, v.clientCard(c))
 	}
 	switch {
+	case len(found) == 0 && len(v.groups) == 0:
 	case len(found) == 0:
 		cards = append(cards, paragraph("No site, app or account matches “"+clean(q, 80)+"”."))
 	case len(found) > maxCards:
@@ -436,3 +455,31 @@ func (v *appsView) revokeClient(c *clientGrants) {
 }
 
 func (v *appsView) setStatus(text string, bad bool) { showStatus(v.status, text, bad) }
+
+// BridgeLister lists the known clients, for the paired browser bridges;
+// the local API server satisfies it. The Apps tab shows the bridges when
+// its Grants service is one.
+type BridgeLister interface {
+	Clients() ([]authz.Client, error)
+}
+
+// bridgeCard is a paired browser extension, with the button that unpairs
+// it: the extension must be paired again, and its sites keep their own
+// grants (listed below it) until those are revoked.
+func (v *appsView) bridgeCard(c authz.Client) fyne.CanvasObject {
+	unpair := widget.NewButtonWithIcon("Unpair", theme.DeleteIcon(), nil)
+	unpair.OnTapped = func() {
+		if _, err := v.u.svc.Grants.RevokeClient(c.ID); err != nil {
+			v.setStatus("Not unpaired: "+err.Error(), true)
+			return
+		}
+		v.setStatus("Unpaired "+clean(c.Name, 120)+". Its next request asks you to pair it again.", false)
+		v.refresh()
+	}
+	v.revoke[c.ID] = unpair
+	rows := container.NewVBox(widget.NewLabelWithStyle(clean(c.Name, 160), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		small("Passes on the Hive Keychain requests of the sites this browser shows; each site is approved on its own. Paired "+
+			c.CreatedAt.Local().Format("2006-01-02 15:04")+"."),
+		container.NewHBox(layout.NewSpacer(), unpair))
+	return widget.NewCard("", "", rows)
+}

@@ -405,3 +405,29 @@ func mustClients(t *testing.T, s *server) []authz.Client {
 	}
 	return cs
 }
+
+// A paired browser bridge is listed in the Apps tab, even with no site
+// approved yet, and Unpair forgets it: its credential stops working.
+func TestAppsTabUnpairsBridge(t *testing.T) {
+	v, dir := newVault(t, true)
+	a := test.NewTempApp(t)
+	u, _ := newTestUI(t, a, v, Options{DataDir: dir, Network: NetworkDevnet})
+	s := startServer(t, u, v, dir)
+	_, cred, err := s.srv.Issuer().PairBridge("Browser bridge: Chromium 131 at chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+		"chrome-extension://abcdefghijklmnopabcdefghijklmnop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.tabs.SelectIndex(1) // Apps
+	u.apps.refresh()
+	content := u.win.Content()
+	wantText(t, content, "Browser bridge: Chromium 131 at chrome-extension://abcdefghijklmnopabcdefghijklmnop")
+	test.Tap(button(t, content, "Unpair"))
+	wantText(t, content, "Unpaired Browser bridge: Chromium 131")
+	if _, err := s.srv.Issuer().Bridge(cred); err == nil {
+		t.Fatal("the credential still works after Unpair")
+	}
+	if hasText(content, "Passes on the Hive Keychain requests") {
+		t.Fatal("the bridge is still listed")
+	}
+}

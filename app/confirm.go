@@ -340,7 +340,7 @@ func (cw *confirmWindow) buildPair() {
 		widget.NewLabel("Extension: "+clean(p.Extension, 120)),
 		paragraph("Pairing lets this extension pass on the Hive Keychain requests of the sites you visit, with each site's address as the browser reports it. It grants nothing by itself: every site asks you on its own, and active-key operations are confirmed as always."),
 		warningRow("Pair only if you just installed or reset the Localsigner extension in this browser."),
-		paragraph("Unpair it any time with localsigner revoke ID (the bridge is listed in localsigner apps)."),
+		paragraph("Unpair it any time in the Apps tab, or with localsigner revoke ID (the bridge is listed in localsigner apps)."),
 	)
 	cw.left = widget.NewLabel("")
 	cw.hint = widget.NewLabel("")
