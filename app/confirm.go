@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,9 @@ func (cw *confirmWindow) build() {
 
 	ops := container.NewVBox()
 	if msg != nil {
+		if msg.Binary > 0 {
+			ops.Add(warningRow(fmt.Sprintf("This is binary data, not text (%d bytes), shown in hex: sign it only if you know what it is for.", msg.Binary)))
+		}
 		text := widget.NewLabel(clean(msg.Text, 4000))
 		text.Wrapping = fyne.TextWrapBreak
 		text.TextStyle.Bold = true

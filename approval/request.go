@@ -101,6 +101,9 @@ type Message struct {
 	// Text is the message exactly as it will be signed (its SHA-256 is);
 	// windows show it cleaned of control and direction characters.
 	Text string `json:"text"`
+	// Binary, when not zero, is the length of a message that is bytes,
+	// not text: Text then holds them in hex, and windows say so.
+	Binary int `json:"binary,omitempty"`
 	// Via, Source and Callback are as in Transaction.
 	Via      string `json:"via,omitempty"`
 	Source   string `json:"source,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"localsigner/approval"
 	"localsigner/authz"
@@ -292,17 +293,18 @@ func (s *Server) bridgeAnswer(r *http.Request, call *bridgeCall) bridgeReply {
 	case "signBuffer":
 		var res *wallet.MessageResult
 		var err error
-		if approvedNow && !strings.EqualFold(req.Method, "Active") {
+		message, binary := keychainBuffer(req.Message)
+		if approvedNow && !binary && !strings.EqualFold(req.Method, "Active") {
 			// The user just approved the site's sign-in: its message is
 			// the proof of it, signed with the posting key.
-			res, err = s.w.SignLogin(ctx, tok, "posting", req.Message)
+			res, err = s.w.SignLogin(ctx, tok, "posting", message)
 		} else {
 			role := tx.Posting
 			if strings.EqualFold(req.Method, "Active") {
 				role = tx.Active
 			}
 			res, err = s.w.SignMessage(ctx, wallet.MessageRequest{Door: doorBridge, ClientID: tok.ClientID, Origin: call.Origin,
-				Account: tok.Account, Authority: role, Message: req.Message})
+				Account: tok.Account, Authority: role, Message: message, Binary: binary})
 		}
 		if err != nil {
 			out.Keychain = kcFailErr(err)
@@ -451,4 +453,28 @@ func (s *Server) chainOperations(ctx context.Context, req *kcRequest) (json.RawM
 		return s.authorityChange(ctx, req, req.Type == "addAccountAuthority")
 	}
 	return req.operations(s.chain)
+}
+
+// keychainBuffer reads a signBuffer message: text, or a JSON-stringified
+// Buffer ({"type":"Buffer","data":[…]}), which Keychain signs as its
+// bytes. binary is set when those bytes are not UTF-8 text.
+func keychainBuffer(m string) (msg string, binary bool) {
+	if !strings.HasPrefix(strings.TrimSpace(m), "{") {
+		return m, false
+	}
+	var b struct {
+		Type string `json:"type"`
+		Raw  []int  `json:"data"`
+	}
+	if json.Unmarshal([]byte(m), &b) != nil || b.Type != "Buffer" {
+		return m, false
+	}
+	out := make([]byte, 0, len(b.Raw))
+	for _, v := range b.Raw {
+		if v < 0 || v > 255 {
+			return m, false
+		}
+		out = append(out, byte(v))
+	}
+	return string(out), !utf8.Valid(out)
 }

@@ -163,3 +163,67 @@ func TestBridgeBoundaries(t *testing.T) {
 		t.Fatalf("after unpairing: %d", code)
 	}
 }
+
+// TestBridgeBinaryBuffer: a signBuffer of bytes (a JSON-stringified
+// Buffer, as Keychain takes it) is shown as binary and confirmed; one that
+// begins with the chain id (a transaction digest in disguise) is refused
+// before anything is asked.
+func TestBridgeBinaryBuffer(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	ext := map[string]string{"Origin": extOrigin, "Content-Type": "application/json"}
+	wait := bridgeAsync(k, "POST", "/bridge/pair", `{"browser":"Test browser"}`, ext)
+	if err := k.Admin.Approve(pendingKind(t, k.Admin, approval.KindPair).ID, nil, "", false); err != nil {
+		t.Fatal(err)
+	}
+	_, body := wait()
+	var paired struct{ Credential string }
+	if json.Unmarshal([]byte(body), &paired) != nil {
+		t.Fatal(body)
+	}
+	auth := map[string]string{"Origin": extOrigin, "Content-Type": "application/json", "Authorization": "Bearer " + paired.Credential}
+	call := func(msg string) (func() (int, string), string) {
+		b, _ := json.Marshal(map[string]any{"origin": "https://a.example", "request": map[string]any{
+			"type": "signBuffer", "username": "alice", "method": "Posting", "message": msg}})
+		return bridgeAsync(k, "POST", "/bridge/call", string(b), auth), string(b)
+	}
+	// Sign in first (text), then a binary buffer: confirmed as binary.
+	w, _ := call("hello")
+	if err := k.Admin.Approve(pendingKind(t, k.Admin, approval.KindAuthorize).ID, nil, "", false); err != nil {
+		t.Fatal(err)
+	}
+	_, body = w()
+	var r bridgeReply
+	if json.Unmarshal([]byte(body), &r) != nil || r.Grant == "" {
+		t.Fatal(body)
+	}
+	grant := r.Grant
+	signBuf := func(data []int) func() (int, string) {
+		ints, _ := json.Marshal(map[string]any{"type": "Buffer", "data": data})
+		b, _ := json.Marshal(map[string]any{"origin": "https://a.example", "grants": []string{grant}, "request": map[string]any{
+			"type": "signBuffer", "username": "alice", "method": "Posting", "message": string(ints)}})
+		return bridgeAsync(k, "POST", "/bridge/call", string(b), auth)
+	}
+	w = signBuf([]int{0xff, 0x00, 0x10, 0x80})
+	m := pendingKind(t, k.Admin, approval.KindMessage)
+	if m.Message.Binary != 4 || m.Message.Text != "ff001080" {
+		t.Fatalf("binary message shown as %+v", m.Message)
+	}
+	if err := k.Admin.Approve(m.ID, nil, "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, body = w(); !strings.Contains(body, `"success":true`) {
+		t.Fatalf("binary buffer: %s", body)
+	}
+	// The chain id followed by anything: refused, nobody asked.
+	var id []int
+	for _, b := range k.Chain.ID {
+		id = append(id, int(b))
+	}
+	_, body = signBuf(append(id, 1, 2, 3))()
+	if !strings.Contains(body, "chain id") || strings.Contains(body, `"success":true`) {
+		t.Fatalf("a transaction digest in disguise: %s", body)
+	}
+	if ps, _ := k.Admin.Approvals(); len(ps) != 0 {
+		t.Fatalf("asked about it: %+v", ps)
+	}
+}

@@ -3,6 +3,7 @@ package wallet
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -22,8 +23,10 @@ type MessageRequest struct {
 	Account                string
 	// Authority is tx.Posting or tx.Active; the owner key is never used.
 	Authority tx.Role
-	// Message is signed as its UTF-8 bytes' SHA-256.
+	// Message is signed as its bytes' SHA-256: UTF-8 text, or with
+	// Binary, any bytes (a dapp's buffer), shown to the user as hex.
 	Message string
+	Binary  bool
 	// Via, Source and Callback are shown on the confirmation (see
 	// approval.Message).
 	Via, Source, Callback string
@@ -63,7 +66,7 @@ func (w *Wallet) signMessage(ctx context.Context, req *MessageRequest) (*Message
 	case req.Authority != tx.Posting && req.Authority != tx.Active:
 		return nil, fmt.Errorf("%w: a message is signed with the posting or the active key", ErrInvalidRequest)
 	}
-	if err := checkMessage(c.ID, req.Message); err != nil {
+	if err := checkMessage(c.ID, req.Message, req.Binary); err != nil {
 		return nil, err
 	}
 	if err := w.untilUnlocked(ctx, approval.Waiting{Origin: req.Origin, ClientID: req.ClientID, What: "signing a message"}); err != nil {
@@ -81,6 +84,9 @@ func (w *Wallet) signMessage(ctx context.Context, req *MessageRequest) (*Message
 	ar := &approval.Request{Kind: approval.KindMessage, ClientID: req.ClientID, Origin: req.Origin, Account: req.Account,
 		Chain: c.Name, CreatedAt: now, ExpiresAt: now.Add(w.cfg.ConfirmTimeout),
 		Message: &approval.Message{Authority: role, Text: req.Message, Via: req.Via, Source: req.Source, Callback: req.Callback}}
+	if req.Binary {
+		ar.Message.Text, ar.Message.Binary = hex.EncodeToString([]byte(req.Message)), len(req.Message)
+	}
 	cctx, cancel := context.WithTimeout(ctx, w.cfg.ConfirmTimeout)
 	defer cancel()
 	w.log.Info("message waiting for confirmation", "door", req.Door, "client", req.ClientID, "origin", req.Origin)

@@ -22,12 +22,12 @@ func TestMessageNotATransaction(t *testing.T) {
 		"\xbe\xea\xb0\xde":                "not text",
 	}
 	for text, want := range refused {
-		if err := checkMessage(id, text); !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), want) {
+		if err := checkMessage(id, text, false); !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%.20q: %v; want ErrInvalidRequest saying %q", text, err, want)
 		}
 	}
 	for _, ok := range []string{"hello", string(id[:31]), "login to example.com at 12:00"} {
-		if err := checkMessage(id, ok); err != nil {
+		if err := checkMessage(id, ok, false); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}

@@ -77,7 +77,7 @@ func (w *Wallet) signLogin(ctx context.Context, grant *authz.Token, role, text s
 	case role != "posting" && role != "memo":
 		return nil, fmt.Errorf("%w: a sign-in challenge is signed with the posting or the memo key here; the active key asks first", ErrInvalidRequest)
 	}
-	if err := checkMessage(c.ID, text); err != nil {
+	if err := checkMessage(c.ID, text, false); err != nil {
 		return nil, err
 	}
 	if err := w.untilUnlocked(ctx, approval.Waiting{ClientID: grant.ClientID, What: "sign-in proof"}); err != nil {
@@ -95,15 +95,16 @@ func (w *Wallet) signLogin(ctx context.Context, grant *authz.Token, role, text s
 }
 
 // checkMessage refuses what must never be signed as a message: nothing,
-// too much, not text, or bytes that begin with the chain id, whose SHA-256
-// would be the digest of a transaction on the chain.
-func checkMessage(chainID [32]byte, text string) error {
+// too much, not text (unless binary is allowed), or bytes that begin with
+// the chain id, whose SHA-256 would be the digest of a transaction on the
+// chain.
+func checkMessage(chainID [32]byte, text string, binary bool) error {
 	switch {
 	case text == "":
 		return fmt.Errorf("%w: the message is empty", ErrInvalidRequest)
 	case len(text) > MaxMessage:
 		return fmt.Errorf("%w: the message is %d bytes, at most %d", ErrInvalidRequest, len(text), MaxMessage)
-	case !utf8.ValidString(text):
+	case !binary && !utf8.ValidString(text):
 		return fmt.Errorf("%w: the message is not text", ErrInvalidRequest)
 	case bytes.HasPrefix([]byte(text), chainID[:]):
 		return fmt.Errorf("%w: the message begins with the chain id: it would sign a transaction", ErrInvalidRequest)
