@@ -431,6 +431,7 @@ func TestConfirmWindowForHiveAuth(t *testing.T) {
 	r.Kind, r.Origin, r.ClientID = approval.KindTransaction, "", "hiveauth-0a1b2c"
 	r.Transaction = &approval.Transaction{Authority: "active", Reason: "active-key operations always ask",
 		Via: "HiveAuth app “Test dapp” (name not verified)", Source: "a HiveAuth request through relay.example; the app's name is its own claim",
+		Balances: []string{"HIVE: 1000.000 → 999.000 (as the node reports it)"},
 		Operations: []approval.Operation{{Name: "transfer", Summary: "Transfer 1.000 HIVE from @alice to @bob",
 			JSON: json.RawMessage(`["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":""}]`)}}}
 	req := ask(t, q, r)
@@ -444,7 +445,7 @@ func TestConfirmWindowForHiveAuth(t *testing.T) {
 	}
 	content := cw.w.Content()
 	for _, want := range []string{"HiveAuth app “Test dapp” (name not verified)", "the app's name is its own claim",
-		"Transfer 1.000 HIVE from @alice to @bob"} {
+		"Transfer 1.000 HIVE from @alice to @bob", "HIVE: 1000.000 → 999.000 (as the node reports it)"} {
 		wantText(t, content, want)
 	}
 	if hasText(content, "A hive:// link") || hasText(content, "App id:") {

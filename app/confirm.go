@@ -151,6 +151,9 @@ func (cw *confirmWindow) build() {
 		s.Importance = widget.WarningImportance
 		facts.Add(s)
 	}
+	for _, b := range t.Balances {
+		facts.Add(paragraph(clean(b, 200)))
+	}
 	if msg == nil {
 		facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
 	}

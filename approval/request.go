@@ -122,6 +122,11 @@ type Transaction struct {
 	// Spending lists what the transaction moves out of the account, one
 	// amount per asset ("10.000 HIVE"); empty if nothing or unknown.
 	Spending []string `json:"spending,omitempty"`
+	// Balances are, per asset the transaction takes from the account's
+	// liquid balance, "HIVE: 1000.000 → 999.000 (as the node reports it)",
+	// read from the node when the user is asked; empty when nothing is
+	// taken from a liquid balance.
+	Balances []string `json:"balances,omitempty"`
 	// Reason says why the user is asked rather than the grant deciding.
 	Reason string `json:"reason"`
 	// Remember, when not empty, offers "don't ask again": what the user

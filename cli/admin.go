@@ -235,6 +235,9 @@ func runApprovals(env Env, args []string) error {
 				fmt.Fprintf(env.Stdout, "      %s\n", d)
 			}
 		}
+		for _, b := range p.Transaction.Balances {
+			fmt.Fprintf(env.Stdout, "  %s\n", tx.CleanText(b, 200))
+		}
 		if len(p.Transaction.Spending) > 0 {
 			fmt.Fprintf(env.Stdout, "  spends %s\n", strings.Join(p.Transaction.Spending, ", "))
 		}

@@ -1,6 +1,7 @@
 package links_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -311,5 +312,37 @@ func TestLinkWaitsForTheUnlock(t *testing.T) {
 	}
 	if out, err := wait(); err != nil || !out.Broadcast || out.Signer != "alice" {
 		t.Fatalf("after the unlock: %+v %v", out, err)
+	}
+}
+
+// A transfer's confirmation shows the account's liquid balance before and
+// after, read from the node when the user is asked; one that would send
+// more than the account holds says so.
+func TestLinkBalancePreview(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	accts, err := k.Node.Accounts(context.Background(), []string{"alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := tx.ParseAsset(k.Chain, accts[0].Balance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := tx.Amount{Symbol: before.Symbol, Units: before.Amount - 1500, Precision: before.Precision, Known: true}
+	b := tx.Amount{Symbol: before.Symbol, Units: before.Amount, Precision: before.Precision, Known: true}
+	for _, c := range []struct{ amount, want string }{
+		{"1.500 HIVE", "HIVE: " + b.String() + " → " + after.String() + " (as the node reports it)"},
+		{"99999.000 HIVE", "HIVE: the account holds " + b.String() + ", less than the 99999.000 HIVE this sends"},
+	} {
+		op := b64u(`["transfer",{"from":"__signer","to":"bob","amount":"` + c.amount + `","memo":""}]`)
+		wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + op, As: "alice"})
+		p := confirmation(t, k.Admin)
+		if len(p.Transaction.Balances) != 1 || !strings.HasPrefix(p.Transaction.Balances[0], c.want) {
+			t.Errorf("%s: balances %q, want %q", c.amount, p.Transaction.Balances, c.want)
+		}
+		if err := k.Admin.Deny(p.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = wait()
 	}
 }
