@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -339,6 +340,36 @@ func TestLinkBalancePreview(t *testing.T) {
 		p := confirmation(t, k.Admin)
 		if len(p.Transaction.Balances) != 1 || !strings.HasPrefix(p.Transaction.Balances[0], c.want) {
 			t.Errorf("%s: balances %q, want %q", c.amount, p.Transaction.Balances, c.want)
+		}
+		if err := k.Admin.Deny(p.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = wait()
+	}
+}
+
+// Offline risk checks: a transfer to an account on the bundled list of
+// look-alike phishing accounts is refused before anything is asked; one
+// to an exchange with an empty memo, or in a token it does not take, is
+// confirmed with the warning in the window.
+func TestLinkRiskChecks(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	scam := b64u(`["transfer",{"from":"__signer","to":"bittrex.com","amount":"1.000 HIVE","memo":"deposit"}]`)
+	_, err := k.Admin.OpenLink(links.OpenArgs{URI: "hive://sign/op/" + scam, As: "alice"})
+	if err == nil || !strings.Contains(err.Error(), "look-alike accounts") {
+		t.Fatalf("a transfer to a known phishing account: %v", err)
+	}
+	if ps, _ := k.Admin.Approvals(); len(ps) != 0 {
+		t.Fatalf("asked about it: %+v", ps)
+	}
+	for _, c := range []struct{ op, want string }{
+		{`["transfer",{"from":"__signer","to":"blocktrades","amount":"1.000 HIVE","memo":""}]`, "this memo is empty"},
+		{`["transfer",{"from":"__signer","to":"deepcrypto8","amount":"1.000 HBD","memo":"12345"}]`, "does not take HBD deposits"},
+	} {
+		wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + b64u(c.op), As: "alice"})
+		p := confirmation(t, k.Admin)
+		if !slices.ContainsFunc(p.Transaction.Notes, func(n string) bool { return strings.Contains(n, c.want) }) {
+			t.Errorf("%s: notes %q, want %q", c.op, p.Transaction.Notes, c.want)
 		}
 		if err := k.Admin.Deny(p.ID); err != nil {
 			t.Fatal(err)

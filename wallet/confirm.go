@@ -91,7 +91,7 @@ func rememberKeys(ops []tx.Operation, facts []tx.Facts) []authz.NoAskKey {
 // allowance (the reservation is returned, to be released if the transaction
 // certainly fails), by the user's "don't ask again" entries (remembered), or
 // confirmed by the user now. Without a grant it always asks.
-func (w *Wallet) authorize(ctx context.Context, req *Request, names []string, roles []tx.Role, facts []tx.Facts, highFee string) (_ map[string]int64, remembered bool, _ error) {
+func (w *Wallet) authorize(ctx context.Context, req *Request, names []string, roles []tx.Role, facts []tx.Facts, highFee string, warned bool) (_ map[string]int64, remembered bool, _ error) {
 	var g *authz.Grant
 	if req.Grant != nil && req.Grant.GrantID != "" {
 		var err error
@@ -109,6 +109,11 @@ func (w *Wallet) authorize(ctx context.Context, req *Request, names []string, ro
 		// The node quoted it: no allowance or remembered entry pays an
 		// unusual fee without the user seeing it.
 		return nil, false, w.confirm(ctx, req, g, names, roles, facts, "the fee is unusually high ("+highFee+")", nil)
+	}
+	if warned {
+		// A risk the user must read: no allowance or remembered entry
+		// signs it unseen, and it cannot be remembered.
+		return nil, false, w.confirm(ctx, req, g, names, roles, facts, "Localsigner has a warning about it (below)", nil)
 	}
 	reason := "the transaction needs the active key"
 	rememberable := true

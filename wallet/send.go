@@ -181,6 +181,13 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	if err := w.checkSecrets(req.Ops); err != nil {
 		return nil, "", err
 	}
+	risks, err := riskCheck(c, req.Account, req.Ops)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(risks) > 0 {
+		req.Notes = append(slices.Clone(risks), req.Notes...)
+	}
 	if err := w.waitUnlocked(ctx, req, names); err != nil {
 		return nil, "", err
 	}
@@ -195,7 +202,7 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	how = "posting key, in scope"
 	var reserved map[string]int64
 	day := authz.DayOf(w.cfg.Now())
-	if slices.Contains(roles, tx.Active) || req.Grant == nil || highFee != "" {
+	if slices.Contains(roles, tx.Active) || req.Grant == nil || highFee != "" || len(risks) > 0 {
 		// Never ask the user (or spend an allowance) for what cannot be
 		// signed; a missing posting key shows at signing, just as early.
 		for _, role := range roles {
@@ -204,7 +211,7 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 			}
 		}
 		var remembered bool
-		reserved, remembered, err = w.authorize(ctx, req, names, roles, facts, highFee)
+		reserved, remembered, err = w.authorize(ctx, req, names, roles, facts, highFee, len(risks) > 0)
 		if err != nil {
 			return nil, "", err
 		}
