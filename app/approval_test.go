@@ -435,14 +435,7 @@ func TestConfirmWindowForHiveAuth(t *testing.T) {
 		Operations: []approval.Operation{{Name: "transfer", Summary: "Transfer 1.000 HIVE from @alice to @bob",
 			JSON: json.RawMessage(`["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":""}]`)}}}
 	req := ask(t, q, r)
-	u.syncApprovals()
-	var cw *confirmWindow
-	for _, w := range u.confirms {
-		cw = w
-	}
-	if cw == nil {
-		t.Fatal("no confirmation window")
-	}
+	cw := openConfirmation(t, u)
 	content := cw.w.Content()
 	for _, want := range []string{"HiveAuth app “Test dapp” (name not verified)", "the app's name is its own claim",
 		"Transfer 1.000 HIVE from @alice to @bob", "HIVE: 1000.000 → 999.000 (as the node reports it)"} {
@@ -465,13 +458,9 @@ func TestConfirmWindowForPairing(t *testing.T) {
 	r.Kind, r.Origin, r.ClientID, r.RequestedScopes = approval.KindPair, "chrome-extension://abcdefghijklmnopabcdefghijklmnop", "", nil
 	r.Pair = &approval.Pair{Browser: "Chromium 131", Extension: r.Origin}
 	req := ask(t, q, r)
-	u.syncApprovals()
-	var cw *confirmWindow
-	for _, w := range u.confirms {
-		cw = w
-	}
-	if cw == nil || cw.w.Title() != pairTitle {
-		t.Fatal("no pairing window")
+	cw := openConfirmation(t, u)
+	if cw.w.Title() != pairTitle {
+		t.Fatalf("the window is %q", cw.w.Title())
 	}
 	content := cw.w.Content()
 	for _, want := range []string{"asks to be paired", "Browser: Chromium 131", "Extension: chrome-extension://abcdefghijklmnopabcdefghijklmnop",
@@ -487,4 +476,18 @@ func TestConfirmWindowForPairing(t *testing.T) {
 	if d := req.answer(t); !d.Approved {
 		t.Fatal("Pair did not approve")
 	}
+}
+
+// openConfirmation shows the window of the one pending confirmation
+// (transaction, message or pairing).
+func openConfirmation(t *testing.T, u *UI) *confirmWindow {
+	t.Helper()
+	u.syncApprovals()
+	if len(u.confirms) != 1 {
+		t.Fatalf("%d confirmation windows open, want 1", len(u.confirms))
+	}
+	for _, w := range u.confirms {
+		return w
+	}
+	return nil
 }

@@ -18,7 +18,6 @@ import (
 	"localsigner/approval"
 	"localsigner/internal/npmtest"
 	"localsigner/internal/testkit"
-	"localsigner/localapi/admin"
 	"localsigner/signer/keys"
 	"localsigner/signer/tx"
 )
@@ -68,19 +67,7 @@ func TestKeychainBridge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	follow := `[["custom_json",{"required_auths":[],"required_posting_auths":["alice"],"id":"follow","json":"[\"follow\",{\"follower\":\"alice\",\"following\":\"carol\",\"what\":[\"blog\"]}]"}]]`
-	ops, err := tx.DecodeOperations(k.Chain, json.RawMessage(follow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	unsigned, err := k.Node.PrepareTransaction(context.Background(), ops, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	txJSON, err := unsigned.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
+	txJSON := unsignedFollow(t, k)
 
 	shots, err := filepath.Abs(filepath.Join(artifactsRelPath, t.Name()))
 	if err != nil {
@@ -91,7 +78,7 @@ func TestKeychainBridge(t *testing.T) {
 	}
 	popupShot := filepath.Join(shots, "popup.png")
 	ctx := context.Background()
-	next, lines := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site, string(txJSON), popupShot)
+	next, lines := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site, txJSON, popupShot)
 	origin := strings.TrimSuffix(site, "/")
 
 	extID := next("extension").ID
@@ -100,14 +87,14 @@ func TestKeychainBridge(t *testing.T) {
 	}
 
 	// Sign-in: the browser is paired first, then the site approved.
-	p := waitKind(t, k.Admin, approval.KindPair)
+	p := k.WaitApproval(approval.KindPair)
 	if p.Pair == nil || p.Pair.Extension != "chrome-extension://"+extID {
 		t.Fatalf("pairing request %+v %+v", p, p.Pair)
 	}
 	if err := k.Admin.Approve(p.ID, nil, "", false); err != nil {
 		t.Fatal(err)
 	}
-	a := waitKind(t, k.Admin, approval.KindAuthorize)
+	a := k.WaitApproval(approval.KindAuthorize)
 	if a.Origin != origin || len(a.RequestedScopes) != 1 || a.RequestedScopes[0] != "login" {
 		t.Fatalf("site approval %+v", a)
 	}
@@ -123,7 +110,7 @@ func TestKeychainBridge(t *testing.T) {
 
 	// A custom_json the grant does not cover: the site asks again, for
 	// login and custom_json:follow; then it is signed at once.
-	a = waitKind(t, k.Admin, approval.KindAuthorize)
+	a = k.WaitApproval(approval.KindAuthorize)
 	if a.Origin != origin || !strings.Contains(strings.Join(a.RequestedScopes, " "), "custom_json:follow") {
 		t.Fatalf("widening %+v", a)
 	}
@@ -132,23 +119,23 @@ func TestKeychainBridge(t *testing.T) {
 	}
 	onChain(t, k, next("custom").Answer)
 
-	a = waitKind(t, k.Admin, approval.KindAuthorize)
+	a = k.WaitApproval(approval.KindAuthorize)
 	if err := k.Admin.Approve(a.ID, nil, "alice", false); err != nil {
 		t.Fatal(err)
 	}
 	onChain(t, k, next("post").Answer)
-	a = waitKind(t, k.Admin, approval.KindAuthorize)
+	a = k.WaitApproval(approval.KindAuthorize)
 	if err := k.Admin.Approve(a.ID, nil, "alice", false); err != nil {
 		t.Fatal(err)
 	}
 	onChain(t, k, next("vote").Answer)
 
 	// A transfer: the grant is widened, then the transfer confirmed.
-	a = waitKind(t, k.Admin, approval.KindAuthorize)
+	a = k.WaitApproval(approval.KindAuthorize)
 	if err := k.Admin.Approve(a.ID, nil, "alice", false); err != nil {
 		t.Fatal(err)
 	}
-	c := waitKind(t, k.Admin, approval.KindTransaction)
+	c := k.WaitApproval(approval.KindTransaction)
 	if c.Origin != origin || c.Transaction.Authority != "active" {
 		t.Fatalf("transfer confirmation %+v", c)
 	}
@@ -156,7 +143,7 @@ func TestKeychainBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	onChain(t, k, next("transfer").Answer)
-	c = waitKind(t, k.Admin, approval.KindTransaction)
+	c = k.WaitApproval(approval.KindTransaction)
 	if err := k.Admin.Deny(c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +167,7 @@ func TestKeychainBridge(t *testing.T) {
 
 	// A memo encrypted for the site, and read back: the memo scope is
 	// asked for first.
-	a = waitKind(t, k.Admin, approval.KindAuthorize)
+	a = k.WaitApproval(approval.KindAuthorize)
 	if !strings.Contains(strings.Join(a.RequestedScopes, " "), "memo") {
 		t.Fatalf("memo widening %+v", a)
 	}
@@ -201,14 +188,14 @@ func TestKeychainBridge(t *testing.T) {
 	// authority change with its new authority spelled out.
 	widenAndConfirm := func(op string) approval.Request {
 		t.Helper()
-		a := waitKind(t, k.Admin, approval.KindAuthorize)
+		a := k.WaitApproval(approval.KindAuthorize)
 		if !strings.Contains(strings.Join(a.RequestedScopes, " "), op) {
 			t.Fatalf("widening for %s: %+v", op, a.RequestedScopes)
 		}
 		if err := k.Admin.Approve(a.ID, nil, "alice", false); err != nil {
 			t.Fatal(err)
 		}
-		c := waitKind(t, k.Admin, approval.KindTransaction)
+		c := k.WaitApproval(approval.KindTransaction)
 		if err := k.Admin.ApproveTransaction(c.ID, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +214,7 @@ func TestKeychainBridge(t *testing.T) {
 	if err != nil || len(accts[0].Posting.AccountAuths) != 1 || accts[0].Posting.AccountAuths[0].Name != "bob" {
 		t.Fatalf("alice's posting authority after the change: %+v %v", accts, err)
 	}
-	c = waitKind(t, k.Admin, approval.KindTransaction)
+	c = k.WaitApproval(approval.KindTransaction)
 	if err := k.Admin.ApproveTransaction(c.ID, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -348,26 +335,6 @@ func sitePage(t *testing.T, files ...map[string]string) string {
 	return "http://" + ln.Addr().String() + "/"
 }
 
-func waitKind(t *testing.T, c *admin.Client, kind string) approval.Request {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ps, err := c.Approvals()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range ps {
-			if p.Kind == kind {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s request (%d pending: %+v)", kind, len(ps), ps)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // onChain checks a broadcast answer: success, and its transaction in a
 // devnet block.
 func onChain(t *testing.T, k *testkit.Kit, a kcAnswer) {
@@ -430,22 +397,13 @@ func TestKeychainSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	follow := `[["custom_json",{"required_auths":[],"required_posting_auths":["alice"],"id":"follow","json":"[\"follow\",{\"follower\":\"alice\",\"following\":\"carol\",\"what\":[\"blog\"]}]"}]]`
-	ops, err := tx.DecodeOperations(k.Chain, json.RawMessage(follow))
-	if err != nil {
-		t.Fatal(err)
-	}
-	unsigned, err := k.Node.PrepareTransaction(context.Background(), ops, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	txJSON, _ := unsigned.MarshalJSON()
+	txJSON := unsignedFollow(t, k)
 	devnetHTTP := "http" + strings.TrimPrefix(k.Devnet.URL, "ws")
-	next, _ := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site, devnetHTTP, string(txJSON))
+	next, _ := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site, devnetHTTP, txJSON)
 	origin := strings.TrimSuffix(site, "/")
 	approve := func(kind string) approval.Request {
 		t.Helper()
-		p := waitKind(t, k.Admin, kind)
+		p := k.WaitApproval(kind)
 		var err error
 		if kind == approval.KindTransaction {
 			err = k.Admin.ApproveTransaction(p.ID, 0)
@@ -495,7 +453,7 @@ func TestKeychainSDK(t *testing.T) {
 	} else {
 		onChain(t, k, e.Answer)
 	}
-	c := waitKind(t, k.Admin, approval.KindTransaction)
+	c := k.WaitApproval(approval.KindTransaction)
 	if err := k.Admin.Deny(c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -543,7 +501,7 @@ func TestHivesignerDefaults(t *testing.T) {
 	}
 	next, _ := runScript(t, dir, script, exe, ext, "PROFILE", strconv.Itoa(k.Port), site)
 	next("ready")
-	a := waitKind(t, k.Admin, approval.KindAuthorize)
+	a := k.WaitApproval(approval.KindAuthorize)
 	origin := strings.TrimSuffix(site, "/")
 	if a.Origin != origin || a.ClientID != "hs-defaults" || a.RedirectURI != origin+"/cb.html" || !a.NeedsImplicitOptIn {
 		t.Fatalf("the sign-in Localsigner shows: %+v", a)
@@ -561,4 +519,24 @@ func TestHivesignerDefaults(t *testing.T) {
 	if r["me"] != "alice" || len(k.Devnet.Net.TransactionBlocks(post)) != 1 || len(k.Devnet.Net.TransactionBlocks(vote)) != 1 {
 		t.Fatalf("the SDK's calls: %+v", done.Result)
 	}
+}
+
+// unsignedFollow is a transaction for requestSignTx: alice follows carol,
+// with the devnet's head block as reference, unsigned, in the chain's JSON.
+func unsignedFollow(t *testing.T, k *testkit.Kit) string {
+	t.Helper()
+	follow := `[["custom_json",{"required_auths":[],"required_posting_auths":["alice"],"id":"follow","json":"[\"follow\",{\"follower\":\"alice\",\"following\":\"carol\",\"what\":[\"blog\"]}]"}]]`
+	ops, err := tx.DecodeOperations(k.Chain, json.RawMessage(follow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := k.Node.PrepareTransaction(context.Background(), ops, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := unsigned.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -17,7 +17,6 @@ import (
 	"localsigner/internal/hasrelay"
 	"localsigner/internal/npmtest"
 	"localsigner/internal/testkit"
-	"localsigner/localapi/admin"
 	"localsigner/signer/keys"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
@@ -61,27 +60,6 @@ func accountKeys(ctx context.Context, k *testkit.Kit, name string) ([]keys.Publi
 	}
 	add(a.MemoKey)
 	return out, nil
-}
-
-// pending waits for one request of kind in the approval queue.
-func pending(t *testing.T, c *admin.Client, kind string) approval.Request {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ps, err := c.Approvals()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range ps {
-			if p.Kind == kind {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s request in the queue (%d pending)", kind, len(ps))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 type event struct {
@@ -160,7 +138,7 @@ func TestHiveAuthWrapper(t *testing.T) {
 		r, err := k.Admin.OpenHiveAuth(wait.Link)
 		linkDone <- linkRes{r, err}
 	}()
-	p := pending(t, k.Admin, approval.KindAuthorize)
+	p := k.WaitApproval(approval.KindAuthorize)
 	if p.Account != "alice" || !strings.Contains(p.Via, "“Test dapp” (name not verified)") || p.Origin != "" ||
 		!strings.HasPrefix(p.ClientID, "hiveauth-") || !containsAll(p.RequestedScopes, "login", "vote", "transfer") {
 		t.Fatalf("sign-in request %+v", p)
@@ -190,7 +168,7 @@ func TestHiveAuthWrapper(t *testing.T) {
 	// An active transfer: confirmed by the user, whose window says what
 	// asks and that its name is its own claim. The relay drops every
 	// connection while it is open; the answer still arrives, once.
-	tp := pending(t, k.Admin, approval.KindTransaction)
+	tp := k.WaitApproval(approval.KindTransaction)
 	if tp.Transaction.Authority != "active" || !strings.Contains(tp.Transaction.Via, "Test dapp") ||
 		!strings.Contains(tp.Transaction.Source, "claim") || len(tp.Transaction.Remember) == 0 {
 		t.Fatalf("transfer confirmation %+v %+v", tp, tp.Transaction)
@@ -207,7 +185,7 @@ func TestHiveAuthWrapper(t *testing.T) {
 	}
 
 	// A second transfer, denied: the wrapper gets sign_nack.
-	tp2 := pending(t, k.Admin, approval.KindTransaction)
+	tp2 := k.WaitApproval(approval.KindTransaction)
 	if err := k.Admin.Deny(tp2.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +194,7 @@ func TestHiveAuthWrapper(t *testing.T) {
 	}
 
 	// A challenge after sign-in: the user reads it and confirms.
-	mp := pending(t, k.Admin, approval.KindMessage)
+	mp := k.WaitApproval(approval.KindMessage)
 	if mp.Message.Text != "prove it: 42" || !strings.Contains(mp.Message.Via, "Test dapp") {
 		t.Fatalf("challenge confirmation %+v", mp.Message)
 	}

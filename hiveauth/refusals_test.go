@@ -102,7 +102,7 @@ func (d *goDapp) signIn(k *testkit.Kit) {
 	uuid := d.send(hiveauth.CmdAuthReq, hiveauth.AuthReqData{App: hiveauth.AppInfo{Name: "Go dapp"}}, d.key)
 	done := make(chan error, 1)
 	go func() { _, err := k.Admin.OpenHiveAuth(d.link(uuid)); done <- err }()
-	p := pending(d.t, k.Admin, approval.KindAuthorize)
+	p := k.WaitApproval(approval.KindAuthorize)
 	if err := k.Admin.Approve(p.ID, nil, "", false); err != nil {
 		d.t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestHiveAuthRefusals(t *testing.T) {
 	// The user picks another account than the one the dapp signs in.
 	uuid := d.send(hiveauth.CmdAuthReq, hiveauth.AuthReqData{App: hiveauth.AppInfo{Name: "Go dapp"}}, d.key)
 	go k.Admin.OpenHiveAuth(d.link(uuid)) //nolint:errcheck // the answer is read from the relay
-	p := pending(t, k.Admin, approval.KindAuthorize)
+	p := k.WaitApproval(approval.KindAuthorize)
 	if err := k.Admin.Approve(p.ID, nil, "bob", false); err != nil {
 		t.Fatal(err)
 	}

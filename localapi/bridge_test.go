@@ -5,34 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"localsigner/approval"
 	"localsigner/internal/testkit"
-	"localsigner/localapi/admin"
 )
 
 const extOrigin = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
-
-func pendingKind(t *testing.T, c *admin.Client, kind string) approval.Request {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ps, err := c.Approvals()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range ps {
-			if p.Kind == kind {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s request", kind)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // bridgeAsync runs an HTTP call in the background (it waits for a decision).
 func bridgeAsync(k *testkit.Kit, method, path, body string, hdr map[string]string) func() (int, string) {
@@ -75,7 +53,7 @@ func TestBridgeBoundaries(t *testing.T) {
 		t.Fatalf("pairing without an origin: %d", code)
 	}
 	wait := bridgeAsync(k, "POST", "/bridge/pair", `{"browser":"Test browser"}`, ext)
-	p := pendingKind(t, k.Admin, approval.KindPair)
+	p := k.WaitApproval(approval.KindPair)
 	if p.Pair.Extension != extOrigin || !strings.Contains(p.Pair.Browser, "Test browser") {
 		t.Fatalf("pairing request %+v", p.Pair)
 	}
@@ -86,7 +64,7 @@ func TestBridgeBoundaries(t *testing.T) {
 		t.Fatalf("a denied pairing: %d %s", code, body)
 	}
 	wait = bridgeAsync(k, "POST", "/bridge/pair", `{"browser":"Test browser"}`, ext)
-	p = pendingKind(t, k.Admin, approval.KindPair)
+	p = k.WaitApproval(approval.KindPair)
 	if err := k.Admin.Approve(p.ID, nil, "", false); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +91,7 @@ func TestBridgeBoundaries(t *testing.T) {
 
 	// Site A signs in.
 	wait = bridgeAsync(k, "POST", "/bridge/call", login, auth)
-	a := pendingKind(t, k.Admin, approval.KindAuthorize)
+	a := k.WaitApproval(approval.KindAuthorize)
 	if a.Origin != "https://a.example" {
 		t.Fatalf("site approval %+v", a)
 	}
@@ -129,7 +107,7 @@ func TestBridgeBoundaries(t *testing.T) {
 	// Site B sends A's token: B is asked about on its own.
 	forged := `{"origin":"https://b.example","grants":["` + ra.Grant + `"],"request":{"type":"signBuffer","username":"alice","message":"hello b","method":"Posting"}}`
 	wait = bridgeAsync(k, "POST", "/bridge/call", forged, auth)
-	b := pendingKind(t, k.Admin, approval.KindAuthorize)
+	b := k.WaitApproval(approval.KindAuthorize)
 	if b.Origin != "https://b.example" {
 		t.Fatalf("site B's request shows %q", b.Origin)
 	}
@@ -172,7 +150,7 @@ func TestBridgeBinaryBuffer(t *testing.T) {
 	k := testkit.Start(t, testkit.Options{})
 	ext := map[string]string{"Origin": extOrigin, "Content-Type": "application/json"}
 	wait := bridgeAsync(k, "POST", "/bridge/pair", `{"browser":"Test browser"}`, ext)
-	if err := k.Admin.Approve(pendingKind(t, k.Admin, approval.KindPair).ID, nil, "", false); err != nil {
+	if err := k.Admin.Approve(k.WaitApproval(approval.KindPair).ID, nil, "", false); err != nil {
 		t.Fatal(err)
 	}
 	_, body := wait()
@@ -188,7 +166,7 @@ func TestBridgeBinaryBuffer(t *testing.T) {
 	}
 	// Sign in first (text), then a binary buffer: confirmed as binary.
 	w, _ := call("hello")
-	if err := k.Admin.Approve(pendingKind(t, k.Admin, approval.KindAuthorize).ID, nil, "", false); err != nil {
+	if err := k.Admin.Approve(k.WaitApproval(approval.KindAuthorize).ID, nil, "", false); err != nil {
 		t.Fatal(err)
 	}
 	_, body = w()
@@ -204,7 +182,7 @@ func TestBridgeBinaryBuffer(t *testing.T) {
 		return bridgeAsync(k, "POST", "/bridge/call", string(b), auth)
 	}
 	w = signBuf([]int{0xff, 0x00, 0x10, 0x80})
-	m := pendingKind(t, k.Admin, approval.KindMessage)
+	m := k.WaitApproval(approval.KindMessage)
 	if m.Message.Binary != 4 || m.Message.Text != "ff001080" {
 		t.Fatalf("binary message shown as %+v", m.Message)
 	}

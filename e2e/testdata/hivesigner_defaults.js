@@ -7,21 +7,13 @@
 //
 // Usage: node hivesigner_defaults.js CHROMIUM EXTENSION_DIR PROFILE_DIR API_PORT SITE_URL
 'use strict';
-const { chromium } = require('playwright-core');
+const { launch } = require('./launch.js');
 
 const [exe, ext, profile, apiPort, site] = process.argv.slice(2);
 const emit = (o) => console.log(JSON.stringify(o));
 
 (async () => {
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: exe,
-    headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync', `--disable-extensions-except=${ext}`, `--load-extension=${ext}`],
-  });
-  let [sw] = ctx.serviceWorkers();
-  if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30000 });
-  await sw.evaluate((port) => chrome.storage.local.set({ port }), Number(apiPort));
+  const { ctx, sw } = await launch(exe, ext, profile, apiPort);
   await sw.evaluate(async (port) => {
     for (let i = 0; i < 100; i++) {
       const rules = await chrome.declarativeNetRequest.getDynamicRules();

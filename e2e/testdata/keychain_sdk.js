@@ -10,7 +10,7 @@
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
-const { chromium } = require('playwright-core');
+const { launch } = require('./launch.js');
 const esbuild = require('esbuild');
 
 const [exe, ext, profile, apiPort, site, devnet, signTx] = process.argv.slice(2);
@@ -32,21 +32,13 @@ async function bundle() {
 
 (async () => {
   const code = await bundle();
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: exe,
-    headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync', `--disable-extensions-except=${ext}`, `--load-extension=${ext}`],
-  });
+  const { ctx, sw } = await launch(exe, ext, profile, apiPort);
   await ctx.route(/^https:\/\/(api\.hive\.blog|api\.openhive\.network|api\.deathwing\.me)\//, async (route) => {
     const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST, GET, OPTIONS' };
     if (route.request().method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
     const res = await fetch(devnet, { method: 'POST', headers: { 'content-type': 'application/json' }, body: route.request().postData() });
     return route.fulfill({ status: res.status, headers: { ...cors, 'content-type': 'application/json' }, body: await res.text() });
   });
-  let [sw] = ctx.serviceWorkers();
-  if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30000 });
-  await sw.evaluate((port) => chrome.storage.local.set({ port }), Number(apiPort));
 
   const page = await ctx.newPage();
   page.on('pageerror', (e) => emit({ event: 'pageerror', error: String(e) }));

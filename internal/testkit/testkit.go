@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/internal/daemon"
 	"localsigner/localapi"
 	"localsigner/localapi/admin"
@@ -193,3 +194,26 @@ func (k *Kit) Stop() {
 
 // Stopped is closed once the daemon has stopped.
 func (k *Kit) Stopped() <-chan struct{} { return k.stopped }
+
+// WaitApproval waits (up to 30 s) for a request of kind in the approval
+// queue, as the desktop app or `localsigner approvals` would see it, and
+// returns the first one.
+func (k *Kit) WaitApproval(kind string) approval.Request {
+	k.T.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ps, err := k.Admin.Approvals()
+		if err != nil {
+			k.T.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Kind == kind {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			k.T.Fatalf("no %s request in the approval queue (%d pending: %+v)", kind, len(ps), ps)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
