@@ -519,6 +519,14 @@ func TestHivesignerDefaults(t *testing.T) {
 	if r["me"] != "alice" || len(k.Devnet.Net.TransactionBlocks(post)) != 1 || len(k.Devnet.Net.TransactionBlocks(vote)) != 1 {
 		t.Fatalf("the SDK's calls: %+v", done.Result)
 	}
+	// Turned off for the site in the popup: the login goes to
+	// hivesigner.com, and Localsigner is not asked.
+	if off := next("off"); !strings.HasPrefix(off.URL, "https://hivesigner.com/oauth2/authorize?client_id=hs-defaults") {
+		t.Fatalf("with the site turned off, the login went to %q", off.URL)
+	}
+	if ps, err := k.Admin.Approvals(); err != nil || len(ps) != 0 {
+		t.Fatalf("Localsigner was asked: %+v %v", ps, err)
+	}
 }
 
 // unsignedFollow is a transaction for requestSignTx: alice follows carol,

@@ -46,6 +46,27 @@ const emit = (o) => console.log(JSON.stringify(o));
     return { me: me.name || me.user, post: post.result.id, vote: vote.result.id };
   });
   emit({ event: 'done', result: out });
+
+  // The user turns it off for this site in the popup: the site's login
+  // goes to hivesigner.com again (unreachable here), Localsigner is not
+  // asked.
+  const host = new URL(site).hostname;
+  await sw.evaluate(async (h) => {
+    await chrome.storage.local.set({ off: [h] });
+    for (let i = 0; i < 100; i++) {
+      const rules = await chrome.declarativeNetRequest.getDynamicRules();
+      if (rules.some((r) => (r.condition.excludedInitiatorDomains || []).includes(h))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the rule did not exclude the site');
+  }, host);
+  const off = await ctx.newPage();
+  await off.goto(site + 'hs.html', { waitUntil: 'load' });
+  const failed = off.waitForEvent('requestfailed', { predicate: (r) => r.url().startsWith('https://hivesigner.com/'), timeout: 20000 });
+  await off.evaluate(() => {
+    new window.hivesigner.Client({ app: 'hs-defaults', callbackURL: location.origin + '/cb.html', scope: ['login'] }).login({ state: 'st-2' });
+  });
+  emit({ event: 'off', url: (await failed).url() });
   await ctx.close();
 })().catch((e) => {
   emit({ event: 'error', error: String(e && e.stack || e) });
