@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"localsigner/app"
@@ -119,7 +120,8 @@ func runGUI(o cli.GUIOptions) error {
 				audit := daemon.AuditOptions{Keep: settings.AuditKeep, NoArchive: settings.NoAuditArchive,
 					MaxAge: time.Duration(settings.AuditMaxAgeDays) * 24 * time.Hour}
 				ha := daemon.HiveAuthOptions{Enabled: settings.HiveAuth, Relay: settings.HiveAuthRelay}
-				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, audit, ha, ui.AuditEvent)
+				show := func() { fyne.Do(ui.ShowWindow) }
+				svc, err = startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, audit, ha, show, ui.AuditEvent)
 			}
 			if err != nil {
 				log.Error("services", "err", err)
@@ -162,10 +164,10 @@ func networkChain(dn *daemon.Devnet, network string, settings app.Settings) (*ch
 // chain); they stop when ctx ends. A server that cannot listen (port
 // taken) is an error.
 func startServices(ctx context.Context, wg *sync.WaitGroup, log *slog.Logger, dir string, c *chain.Chain, listen string, nodes []string,
-	db *store.DB, v *signer.Vault, gv *guiVault, audit daemon.AuditOptions, ha daemon.HiveAuthOptions, onEvent func(authz.Event)) (app.Services, error) {
+	db *store.DB, v *signer.Vault, gv *guiVault, audit daemon.AuditOptions, ha daemon.HiveAuthOptions, show func(), onEvent func(authz.Event)) (app.Services, error) {
 	svc := app.Services{Chain: c}
 	d, err := daemon.Start(ctx, daemon.Options{DataDir: dir, Store: db, Vault: v, Chain: c, Nodes: nodes, Listen: listen,
-		Logger: log, OnEvent: onEvent, Audit: audit, HiveAuth: ha})
+		Logger: log, OnEvent: onEvent, Audit: audit, HiveAuth: ha, ShowWindow: show})
 	if err != nil {
 		return svc, err
 	}

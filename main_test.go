@@ -717,7 +717,7 @@ func TestPeerplaysDevnetServices(t *testing.T) {
 	var mu sync.Mutex
 	var audited []authz.Event
 	gv := &guiVault{Vault: v}
-	svc, err := startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, daemon.AuditOptions{}, daemon.HiveAuthOptions{}, func(e authz.Event) {
+	svc, err := startServices(ctx, &wg, log, dir, c, listen, nodes, db, v, gv, daemon.AuditOptions{}, daemon.HiveAuthOptions{}, nil, func(e authz.Event) {
 		mu.Lock()
 		audited = append(audited, e)
 		mu.Unlock()

@@ -115,6 +115,22 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   return true;
 });
 
+// The popup's "Open Localsigner" brings the desktop app to the front.
+chrome.runtime.onMessage.addListener((msg, sender, reply) => {
+  const ownPage = sender.id === chrome.runtime.id && (sender.url || "").startsWith(chrome.runtime.getURL(""));
+  if (!msg || msg.kind !== "show" || !ownPage) return false;
+  (async () => {
+    const { port } = await settings();
+    try {
+      const res = await fetch(base(port) + "/bridge/show", { method: "POST" });
+      reply(await res.json());
+    } catch (err) {
+      reply({ shown: false, message: "Localsigner is not running: start it from your applications." });
+    }
+  })();
+  return true;
+});
+
 // The popup asks for the state; the extension's own pages only.
 chrome.runtime.onMessage.addListener((msg, sender, reply) => {
   const ownPage = sender.id === chrome.runtime.id && (sender.url || "").startsWith(chrome.runtime.getURL(""));

@@ -4,6 +4,7 @@ let current = null; // the active tab's URL, when it is a web page
 
 function show(s) {
   const st = $("state");
+  $("show").hidden = !s.reachable;
   $("port").value = s.port;
   if (!s.reachable) {
     st.textContent = "Localsigner is not running on port " + s.port + ". Start the desktop app.";
@@ -47,4 +48,9 @@ $("save").addEventListener("click", async () => {
   if (!(port > 0 && port < 65536)) return;
   await chrome.storage.local.set({ port });
   refresh();
+});
+$("show").addEventListener("click", () => {
+  chrome.runtime.sendMessage({ kind: "show" }, (r) => {
+    if (r && !r.shown) $("state").textContent = r.message || "Localsigner has no window to show.";
+  });
 });

@@ -478,3 +478,19 @@ func keychainBuffer(m string) (msg string, binary bool) {
 	}
 	return string(out), !utf8.Valid(out)
 }
+
+// serveBridgeShow brings the desktop app's window to the front, for the
+// popup's "Open Localsigner". Only an extension can ask (no page has its
+// origin); it shows a window and changes nothing else.
+func (s *Server) serveBridgeShow(w http.ResponseWriter, r *http.Request) {
+	if !extensionOrigin.MatchString(r.Header.Get("Origin")) {
+		s.jsonError(w, http.StatusForbidden, "invalid_request", "only the Localsigner browser extension asks this")
+		return
+	}
+	if s.cfg.ShowWindow == nil {
+		s.writeJSON(w, http.StatusOK, map[string]any{"shown": false, "message": "Localsigner runs without a window here (serve --headless)."})
+		return
+	}
+	s.cfg.ShowWindow()
+	s.writeJSON(w, http.StatusOK, map[string]any{"shown": true})
+}

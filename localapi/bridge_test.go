@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"localsigner/approval"
+	"localsigner/internal/daemon"
 	"localsigner/internal/testkit"
 )
 
@@ -203,5 +204,31 @@ func TestBridgeBinaryBuffer(t *testing.T) {
 	}
 	if ps, _ := k.Admin.Approvals(); len(ps) != 0 {
 		t.Fatalf("asked about it: %+v", ps)
+	}
+}
+
+// TestBridgeShowWindow: the popup's "Open Localsigner" brings the desktop
+// window to the front; only an extension origin may ask, and a headless
+// server says it has none.
+func TestBridgeShowWindow(t *testing.T) {
+	shown := make(chan struct{}, 1)
+	k := testkit.Start(t, testkit.Options{NoDevnet: true, Daemon: func(o *daemon.Options) {
+		o.ShowWindow = func() { shown <- struct{}{} }
+	}})
+	if code, _, _ := k.Do("POST", "/bridge/show", "", map[string]string{"Origin": "https://evil.example"}); code != http.StatusForbidden {
+		t.Fatalf("a page asking: %d", code)
+	}
+	select {
+	case <-shown:
+		t.Fatal("a page raised the window")
+	default:
+	}
+	if code, _, body := k.Do("POST", "/bridge/show", "", map[string]string{"Origin": extOrigin}); code != http.StatusOK || !strings.Contains(body, `"shown":true`) {
+		t.Fatalf("the extension asking: %d %s", code, body)
+	}
+	<-shown
+	headless := testkit.Start(t, testkit.Options{NoDevnet: true})
+	if _, _, body := headless.Do("POST", "/bridge/show", "", map[string]string{"Origin": extOrigin}); !strings.Contains(body, `"shown":false`) {
+		t.Fatalf("headless: %s", body)
 	}
 }

@@ -100,6 +100,10 @@ type Config struct {
 	// lives as long as the process. The composition root loads it from the
 	// store (store.DB.InstanceKey).
 	InstanceKey *jose.InstanceKey
+	// ShowWindow, set by the desktop app, brings its window to the front
+	// when the browser extension's popup asks (its "Open Localsigner");
+	// nil for a headless server, which has no window to show.
+	ShowWindow func()
 }
 
 // Server is the local HTTP server. Create it with New, bind with Listen,
@@ -336,6 +340,7 @@ var routes = []route{
 	{"/auth/token", []string{http.MethodPost}, maxOAuthBody, (*Server).serveAppToken},
 	{"/bridge/call", []string{http.MethodPost}, maxBridgeBody, (*Server).serveBridgeCall},
 	{"/bridge/pair", []string{http.MethodPost}, maxOAuthBody, (*Server).serveBridgePair},
+	{"/bridge/show", []string{http.MethodPost}, 0, (*Server).serveBridgeShow},
 	{"/bridge/status", []string{http.MethodGet}, 0, (*Server).serveBridgeStatus},
 	{"/oauth2/authorize", []string{http.MethodGet}, 0, (*Server).serveAuthorize},
 	{"/oauth2/introspect", []string{http.MethodPost}, maxOAuthBody, (*Server).serveIntrospect},

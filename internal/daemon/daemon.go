@@ -91,6 +91,9 @@ type Options struct {
 	Audit AuditOptions
 	// HiveAuth turns the HiveAuth PKSA on (off by default).
 	HiveAuth HiveAuthOptions
+	// ShowWindow, from the desktop app, brings its window to the front
+	// (see localapi.Config.ShowWindow); nil when headless.
+	ShowWindow func()
 }
 
 // AuditOptions bound the audit log. The zero value keeps the newest
@@ -247,7 +250,7 @@ func Start(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	srv, err = localapi.New(localapi.Config{Listen: o.Listen, Wallet: w, Issuer: iss, Vault: gate, Node: rnode,
 		Logger: log, Now: o.Now, Limits: localapi.Limits{PerMinute: o.Limits.PerMinute, Burst: o.Limits.Burst},
-		SweepInterval: o.SweepInterval, AccountCacheTTL: o.AccountCacheTTL, InstanceKey: ik})
+		SweepInterval: o.SweepInterval, AccountCacheTTL: o.AccountCacheTTL, InstanceKey: ik, ShowWindow: o.ShowWindow})
 	if err != nil {
 		return nil, err
 	}
