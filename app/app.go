@@ -407,6 +407,11 @@ func (u *UI) updateWantTick() {
 func (u *UI) tick() {
 	now := u.h.now()
 	if u.screen == screenMain {
+		// A prompt on screen is use: locking under it would make the
+		// user's answer fail to sign.
+		if len(u.approvals)+len(u.confirms) > 0 {
+			u.lastActive = now
+		}
 		if m := u.settings.AutoLockMinutes; m > 0 && now.Sub(u.lastActive) >= time.Duration(m)*time.Minute {
 			u.Lock()
 			u.Notify("Localsigner locked", fmt.Sprintf("Locked after %d minutes without use.", m))

@@ -216,3 +216,28 @@ func TestLockedScreenNamesWaitingSites(t *testing.T) {
 		t.Fatalf("after unlocking: locked %v, the waiting request %v", v.Locked(), ctx2.Err())
 	}
 }
+
+// TestAutoLockWaitsForOpenPrompts: the auto-lock does not lock while an
+// approval window is open (the user's answer would then fail to sign);
+// it counts the idle time from when the window closed.
+func TestAutoLockWaitsForOpenPrompts(t *testing.T) {
+	u, c, q := approvalSetup(t, "alice")
+	ask(t, q, request(c, "vote", ""))
+	aw := open(t, u)
+	c.advance(DefaultAutoLockMinutes*time.Minute + time.Minute)
+	u.tick()
+	if u.vault.Locked() {
+		t.Fatal("locked under an open approval window")
+	}
+	aw.userClosed()
+	c.advance(DefaultAutoLockMinutes*time.Minute - 2*time.Second)
+	u.tick()
+	if u.vault.Locked() {
+		t.Fatal("locked before the idle time passed since the window closed")
+	}
+	c.advance(3 * time.Second)
+	u.tick()
+	if !u.vault.Locked() {
+		t.Fatal("not locked once idle for the auto-lock time")
+	}
+}

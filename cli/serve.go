@@ -124,7 +124,10 @@ func runServe(env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	go idle.run(ctx, v.Locked, func() {
+	// A request waiting for the user's decision is use: locking under it
+	// would make its approval fail to sign.
+	waiting := func() bool { return len(d.Queue().Pending()) > 0 }
+	go idle.run(ctx, v.Locked, waiting, func() {
 		log.Info("locking the vault: unused for the --auto-lock time", "after", autoLock.String())
 		d.Server.Lock()
 	})
@@ -169,8 +172,9 @@ func newIdleLock(after time.Duration) *idleLock {
 func (l *idleLock) touch(authz.Event) { l.last.Store(time.Now().UnixNano()) }
 
 // run checks a few times per after until ctx ends, and calls lock when the
-// vault is unlocked and idle for after.
-func (l *idleLock) run(ctx context.Context, locked func() bool, lock func()) {
+// vault is unlocked and idle for after. While busy reports true (a request
+// waits for the user) it is not idle: the wait counts as use.
+func (l *idleLock) run(ctx context.Context, locked, busy func() bool, lock func()) {
 	if l.after <= 0 {
 		return
 	}
@@ -181,6 +185,10 @@ func (l *idleLock) run(ctx context.Context, locked func() bool, lock func()) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			if busy() {
+				l.last.Store(time.Now().UnixNano())
+				continue
+			}
 			if !locked() && time.Since(time.Unix(0, l.last.Load())) >= l.after {
 				lock()
 				l.last.Store(time.Now().UnixNano())
