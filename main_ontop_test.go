@@ -27,16 +27,7 @@ func TestPromptKeptAboveByWindowManager(t *testing.T) {
 	}
 	display := startXServer(t)
 	t.Setenv("DISPLAY", display)
-	wm := exec.Command("openbox", "--sm-disable")
-	wm.Env = append(os.Environ(), "DISPLAY="+display)
-	if err := wm.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { wm.Process.Kill(); wm.Wait() })
-	waitFor(t, "the window manager", func() bool {
-		out, _ := exec.Command("xprop", "-root", "_NET_SUPPORTING_WM_CHECK").Output()
-		return strings.Contains(string(out), "window id")
-	})
+	startWindowManager(t, display)
 
 	const pass = "on top passphrase: amber kestrel quarry violet"
 	x := newXApp(t, pass, "--devnet")
@@ -101,4 +92,41 @@ func startXServer(t *testing.T) string {
 		t.Fatal("Xvfb did not start in 20 s")
 	}
 	return ""
+}
+
+// startWindowManager starts openbox on display and waits until it manages
+// the screen (_NET_SUPPORTING_WM_CHECK on the root window). On a loaded
+// machine openbox has been seen to stop before it got there: it is
+// started again, up to three times, and its output is shown on failure.
+func startWindowManager(t *testing.T, display string) {
+	t.Helper()
+	managed := func() bool {
+		out, _ := exec.Command("xprop", "-root", "_NET_SUPPORTING_WM_CHECK").Output()
+		return strings.Contains(string(out), "window id")
+	}
+	var logs strings.Builder
+	for try := 1; try <= 3; try++ {
+		wm := exec.Command("openbox", "--sm-disable")
+		wm.Env = append(os.Environ(), "DISPLAY="+display)
+		wm.Stdout, wm.Stderr = &logs, &logs
+		if err := wm.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { wm.Wait(); close(exited) }()
+		t.Cleanup(func() { wm.Process.Kill(); <-exited })
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if managed() {
+				return
+			}
+			select {
+			case <-exited:
+				deadline = time.Now() // it stopped: start it again
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		wm.Process.Kill()
+	}
+	t.Fatalf("openbox did not manage the screen after three starts:\n%s", logs.String())
 }
