@@ -8,9 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -112,31 +110,9 @@ func (x *xapp) hiveAuthSignIn(relay, shot string) {
 		}
 	}
 	b, _ := json.Marshal(hiveauth.AuthLink{Account: "alice", UUID: uuid, Key: key, Host: relay})
-	cmd := exec.Command(x.bin, "has://auth_req/"+base64.StdEncoding.EncodeToString(b))
-	cmd.Env = slices.Clone(x.env)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		x.t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	win := x.window("^Approve access")
-	time.Sleep(500 * time.Millisecond)
-	x.shot(win, shot)
-	x.click(win, func() bool {
-		select {
-		case err := <-exited:
-			if err != nil {
-				x.t.Fatalf("localsigner has://…: %v\n%s", err, out.String())
-			}
-			return true
-		case <-time.After(3 * time.Second):
-			return false
-		}
-	})
-	if !strings.Contains(out.String(), `signed in @alice to HiveAuth app "Test dapp"`) {
-		x.t.Fatalf("the link's process printed:\n%s", out.String())
+	out := x.handOver("has://auth_req/"+base64.StdEncoding.EncodeToString(b), "^Approve access", shot)
+	if !strings.Contains(out, `signed in @alice to HiveAuth app "Test dapp"`) {
+		x.t.Fatalf("the link's process printed:\n%s", out)
 	}
 	var ack hiveauth.Message
 	for ack.Cmd == "" || ack.Cmd == hiveauth.CmdConnected {

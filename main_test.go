@@ -497,32 +497,10 @@ func (x *xapp) openLink(uri, wantCallback, shot string) {
 	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
 		x.t.Fatal(err)
 	}
-	cmd := exec.Command(x.bin, uri)
-	cmd.Env = append(slices.Clone(x.env), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		x.t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	confirm := x.window("^Confirm transaction")
-	time.Sleep(500 * time.Millisecond)
-	x.shot(confirm, shot)
-	x.click(confirm, func() bool {
-		select {
-		case err := <-exited:
-			if err != nil {
-				x.t.Fatalf("localsigner URI: %v\n%s", err, out.String())
-			}
-			return true
-		case <-time.After(3 * time.Second):
-			return false
-		}
-	})
-	m := regexp.MustCompile(`broadcast ([0-9a-f]{40}) in block \d+`).FindStringSubmatch(out.String())
+	out := x.handOver(uri, "^Confirm transaction", shot, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	m := regexp.MustCompile(`broadcast ([0-9a-f]{40}) in block \d+`).FindStringSubmatch(out)
 	if m == nil {
-		x.t.Fatalf("the link's process printed:\n%s", out.String())
+		x.t.Fatalf("the link's process printed:\n%s", out)
 	}
 	var got []byte
 	waitFor(x.t, "the callback opened", func() bool {
@@ -532,6 +510,38 @@ func (x *xapp) openLink(uri, wantCallback, shot string) {
 	if string(got) != wantCallback+m[1] {
 		x.t.Fatalf("the callback opened %q, want %q", got, wantCallback+m[1])
 	}
+}
+
+// handOver starts a second `localsigner URI`, as the OS does for a
+// clicked link, with env added to the app's; photographs the window
+// (title) it opens in the running app, clicks its button until that
+// process ends, and returns what it printed.
+func (x *xapp) handOver(uri, title, shot string, env ...string) string {
+	x.t.Helper()
+	cmd := exec.Command(x.bin, uri)
+	cmd.Env = append(slices.Clone(x.env), env...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		x.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	win := x.window(title)
+	time.Sleep(500 * time.Millisecond)
+	x.shot(win, shot)
+	x.click(win, func() bool {
+		select {
+		case err := <-exited:
+			if err != nil {
+				x.t.Fatalf("localsigner %.40s: %v\n%s", uri, err, out.String())
+			}
+			return true
+		case <-time.After(3 * time.Second):
+			return false
+		}
+	})
+	return out.String()
 }
 
 // approve clicks Approve and returns where the dapp's browser is sent.

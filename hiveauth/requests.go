@@ -270,9 +270,8 @@ func (p *PKSA) approve(ctx context.Context, m Message, key, name string, app App
 	if err != nil {
 		return nil, 0, err
 	}
-	via := fmt.Sprintf("HiveAuth app “%s” (name not verified)", name)
 	ar := &approval.Request{ClientID: cid, ClientName: name + " (HiveAuth)", FirstTime: true, Account: m.Account,
-		RequestedScopes: p.scopes(), Via: via, SessionSeconds: int64(SessionLifetime / time.Second)}
+		RequestedScopes: p.scopes(), Via: via(name), SessionSeconds: int64(SessionLifetime / time.Second)}
 	d, err := p.cfg.Wallet.AskGrant(ctx, ar)
 	if err != nil {
 		return nil, 0, err
@@ -364,10 +363,7 @@ func (p *PKSA) signReq(ctx context.Context, m Message) {
 	if s == nil {
 		return // another PKSA's, or an ended session's: not ours to answer
 	}
-	fail := func(text string) {
-		e, _ := Encrypt([]byte(text), s.Key)
-		p.reply(m, Message{Cmd: CmdSignErr, Error: e})
-	}
+	fail := func(text string) { p.errReply(m, CmdSignErr, s.Key, text) }
 	var req SignReqData
 	if err := json.Unmarshal(plain, &req); err != nil {
 		fail("the request is not a HiveAuth sign_req_data object")
@@ -404,9 +400,8 @@ func (p *PKSA) signReq(ctx context.Context, m Message) {
 	case req.KeyType == "active" && need == tx.Posting:
 		notes = append(notes, "The dapp asks for the active key; its operations need only the posting key, which signs.")
 	}
-	via := fmt.Sprintf("HiveAuth app “%s” (name not verified)", s.App)
 	res, err := p.cfg.Wallet.Send(ctx, wallet.Request{Door: Door, Grant: tok, Ops: ops, NoBroadcast: !req.Broadcast,
-		Via: via, Source: "a HiveAuth request through " + host(p.relay) + "; the app's name is its own claim", Notes: notes})
+		Via: via(s.App), Source: "a HiveAuth request through " + host(p.relay) + "; the app's name is its own claim", Notes: notes})
 	switch {
 	case errors.Is(err, wallet.ErrConfirmationDenied):
 		p.reply(m, p.nack(CmdSignNack, m, s.Key))
@@ -434,10 +429,7 @@ func (p *PKSA) challengeReq(ctx context.Context, m Message) {
 	if s == nil {
 		return
 	}
-	fail := func(text string) {
-		e, _ := Encrypt([]byte(text), s.Key)
-		p.reply(m, Message{Cmd: CmdChallengeErr, Error: e})
-	}
+	fail := func(text string) { p.errReply(m, CmdChallengeErr, s.Key, text) }
 	var c ChallengeData
 	if err := json.Unmarshal(plain, &c); err != nil || c.Challenge == "" {
 		fail("the request is not a HiveAuth challenge_data object")
@@ -467,7 +459,7 @@ func (p *PKSA) challengeReq(ctx context.Context, m Message) {
 		return
 	}
 	res, err := p.cfg.Wallet.SignMessage(ctx, wallet.MessageRequest{Door: Door, ClientID: tok.ClientID, Account: tok.Account,
-		Authority: role, Message: c.Challenge, Via: fmt.Sprintf("HiveAuth app “%s” (name not verified)", s.App),
+		Authority: role, Message: c.Challenge, Via: via(s.App),
 		Source: "a HiveAuth request through " + host(p.relay)})
 	switch {
 	case errors.Is(err, wallet.ErrConfirmationDenied):
@@ -493,7 +485,7 @@ func (p *PKSA) signChallenge(ctx context.Context, tok *authz.Token, c *Challenge
 	var err error
 	if c.KeyType == "active" {
 		res, err = p.cfg.Wallet.SignMessage(ctx, wallet.MessageRequest{Door: Door, ClientID: tok.ClientID, Account: tok.Account,
-			Authority: tx.Active, Message: c.Challenge, Via: fmt.Sprintf("HiveAuth app “%s” (name not verified)", name),
+			Authority: tx.Active, Message: c.Challenge, Via: via(name),
 			Source: "a HiveAuth sign-in through " + host(p.relay)})
 	} else {
 		res, err = p.cfg.Wallet.SignLogin(ctx, tok, c.KeyType, c.Challenge)
@@ -531,4 +523,14 @@ func publicError(err error) string {
 		return "too many requests are waiting for the user; try again later"
 	}
 	return wallet.AuditText(err)
+}
+
+// via is how windows name a HiveAuth app: by its own claim, said to be one.
+func via(name string) string { return fmt.Sprintf("HiveAuth app “%s” (name not verified)", name) }
+
+// errReply answers m with cmd (sign_err, challenge_err) and text encrypted
+// under the session key, as the protocol's clients decrypt it.
+func (p *PKSA) errReply(m Message, cmd, key, text string) {
+	e, _ := Encrypt([]byte(text), key)
+	p.reply(m, Message{Cmd: cmd, Error: e})
 }
