@@ -103,6 +103,8 @@ var pure = []struct {
 		"clearing the process environment needs the operating system alone"},
 	{"localsigner/signer/tx", []string{"localsigner/signer/chain", "localsigner/signer/keys"},
 		"transactions are pure data: never private keys, the network or a UI, so the signer, the CLI and the app can all use them"},
+	{"localsigner/signer/rc", []string{"localsigner/signer/tx"},
+		"resource-credit arithmetic is the same for the wallet's estimate and the devnet's charge: no node, key or UI"},
 	{"localsigner/signer/memo", []string{"github.com/mr-tron/base58", "localsigner/signer/keys"},
 		"memo formats work on secrets the vault computes: never the vault or private-key code"},
 	{"localsigner/signer/internal/vault", []string{"github.com/99designs/keyring", "golang.org/x/crypto/argon2",

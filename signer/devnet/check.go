@@ -76,8 +76,8 @@ func (d *Devnet) push(raw []byte) (*includedTx, *fcError) {
 	var e *fcError
 	if d.chain.Family == chain.Graphene {
 		e = d.applyGraphene(t, j)
-	} else {
-		e = d.applyHive(t, id.String(), j)
+	} else if e = d.applyHive(t, id.String(), j); e == nil {
+		e = d.chargeRC(t, now)
 	}
 	if e != nil {
 		j.undo()

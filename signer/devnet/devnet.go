@@ -92,6 +92,7 @@ type Devnet struct {
 	posts      map[string]*Post                 // by "author/permlink"
 	votes      []*Vote
 	customJSON []CustomJSON
+	rc         rcState
 	frontends  map[*Frontend]struct{}
 	closed     bool
 
@@ -164,6 +165,9 @@ func New(cfg Config) (*Devnet, error) {
 	}
 	if d.witnessKey, err = privkey.FromLogin("initminer", "active", cfg.Password); err != nil {
 		return nil, err
+	}
+	if d.chain.Family == chain.Hive {
+		d.initRC(cfg.Clock().UTC().Truncate(time.Second))
 	}
 	for num, prefix := range cfg.ExtraTaposBlocks {
 		d.summary[num] = prefix
@@ -256,6 +260,9 @@ func (d *Devnet) ProduceBlock() uint32 {
 	b.sig, _ = d.witnessKey.Sign(digest)
 	d.pending = nil
 	d.blocks = append(d.blocks, b)
+	if d.chain.Family == chain.Hive {
+		d.endRCBlock(ts)
+	}
 	d.summary[uint16(b.num)] = refPrefix(b.id)
 	for i, t := range b.txs {
 		t.blockNum, t.trxNum = b.num, uint32(i)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"localsigner/signer/keys"
+	"localsigner/signer/rc"
 	"localsigner/signer/tx"
 )
 
@@ -69,6 +70,7 @@ type account struct {
 	postingJSONMetadata string
 	balances            map[string]int64 // Hive: by symbol; Graphene: by asset id
 	lastUpdate          time.Time
+	rc                  rc.Manabar // Hive: resource credits
 }
 
 // includedTx is an accepted transaction, pending or in a block.

@@ -116,6 +116,8 @@ type Client struct {
 
 	sentMu sync.Mutex
 	sent   map[string]time.Time // ids of transactions broadcast, until they expire
+
+	rcCache rcParamsCache
 }
 
 // Dial returns a Client for urls, tried in the order given. It does not

@@ -70,6 +70,9 @@ var (
 	ErrBadSignature = errors.New("invalid signature")
 	// ErrUnknownMethod: the node does not serve the API or method.
 	ErrUnknownMethod = errors.New("method not available on this node")
+	// ErrNotEnoughRC: the paying account lacks the resource credits the
+	// transaction costs (Hive's not_enough_rc_exception).
+	ErrNotEnoughRC = errors.New("not enough resource credits")
 )
 
 // Kind says why a node refused a request, in terms a user can act on.
@@ -88,6 +91,7 @@ const (
 	TaposMismatch                 // ref_block_num/prefix name no recent block
 	BadSignature                  // non-canonical, duplicated or unneeded signature
 	UnknownMethod                 // the node does not serve this API or method
+	NotEnoughRC                   // the payer lacks the resource credits it costs
 )
 
 var kindNames = [...]string{
@@ -101,6 +105,7 @@ var kindNames = [...]string{
 	TaposMismatch:     "reference block mismatch",
 	BadSignature:      "invalid signature",
 	UnknownMethod:     "method not available",
+	NotEnoughRC:       "not enough resource credits",
 }
 
 var kindSentinels = [...]error{
@@ -114,6 +119,7 @@ var kindSentinels = [...]error{
 	TaposMismatch:     ErrTaposMismatch,
 	BadSignature:      ErrBadSignature,
 	UnknownMethod:     ErrUnknownMethod,
+	NotEnoughRC:       ErrNotEnoughRC,
 }
 
 // String returns a short lower-case description, e.g. "missing authority".
@@ -206,6 +212,7 @@ var classifyRules = []struct {
 	kind    Kind
 	needles []string
 }{
+	{NotEnoughRC, []string{"not_enough_rc_exception", "not enough rc"}},
 	{Duplicate, []string{"duplicate transaction", "by_trx_id", "duplicate_transaction"}},
 	{MissingAuthority, []string{"tx_missing_", "missing required", "missing posting authority",
 		"missing active authority", "missing owner authority", "missing authority"}},

@@ -77,6 +77,9 @@ type Spec struct {
 	// operation, its counterparties and Keyed members. Never with Effects.
 	Remember bool
 	Effects  Effect
+	// RC is what the operation uses of the chain's resources, for the
+	// resource-credit estimate (Hive only; see rc.go).
+	RC RCFacts
 	// repeat names the member that multiplies the debits (the executions
 	// of a recurrent transfer, all committed at once).
 	repeat string
@@ -102,76 +105,78 @@ func (s *Spec) untouched(m ...string) *Spec      { s.Untouched = m; return s }
 func (s *Spec) effects(e Effect) *Spec           { s.Effects = e; return s }
 func (s *Spec) allowance() *Spec                 { s.Allowance = true; return s }
 func (s *Spec) remember() *Spec                  { s.Remember = true; return s }
+func (s *Spec) rc(ns, state int64) *Spec         { s.RC.ExecNS, s.RC.State = ns, state; return s }
+func (s *Spec) market() *Spec                    { s.RC.Market = true; return s }
 
 // hiveSpecs are Hive's operations. Limit orders are not rememberable: the
 // dapp sets the price, so a standing "yes" would let it sell at any price to
 // whoever fills the order. Power downs, account creation, proposals and
 // custom binary operations ask every time too.
 var hiveSpecs = []*Spec{
-	hiveSpec("vote", Posting, "vote on posts").actors("voter").counterparties("author"),
-	hiveSpec("comment", Posting, "publish posts and replies").actors("author").counterparties("parent_author"),
+	hiveSpec("vote", Posting, "vote on posts").actors("voter").counterparties("author").rc(479+17568+187+78, rcVoteSize),
+	hiveSpec("comment", Posting, "publish posts and replies").actors("author").counterparties("parent_author").rc(2419+20408+221+166+42964, rcCommentBaseSize),
 	hiveSpec("transfer", Active, "send funds").actors("from").counterparties("to").keyed("memo").
-		debits("amount").allowance().remember(),
+		debits("amount").allowance().remember().rc(638+5023+204+134, 0).market(),
 	hiveSpec("transfer_to_vesting", Active, "power up").actors("from").counterparties("to").
-		debits("amount").allowance().remember(),
-	hiveSpec("withdraw_vesting", Active, "power down").actors("account").untouched("vesting_shares"),
+		debits("amount").allowance().remember().rc(484+15856+2174+721+23010, rcTransferToVestingSize).market(),
+	hiveSpec("withdraw_vesting", Active, "power down").actors("account").untouched("vesting_shares").rc(376+6524+2068+567+16307*13, 0),
 	hiveSpec("limit_order_create", Active, "place market orders").actors("owner").
-		debits("amount_to_sell").untouched("min_to_receive").allowance(),
-	hiveSpec("limit_order_cancel", Active, "cancel market orders").actors("owner").remember(),
+		debits("amount_to_sell").untouched("min_to_receive").allowance().rc(468+13924+187+124, rcLimitOrderSize).market(),
+	hiveSpec("limit_order_cancel", Active, "cancel market orders").actors("owner").remember().rc(407+5986+204+142, 0),
 	hiveSpec("feed_publish", Active, "publish a witness price feed").actors("publisher").
-		untouched("exchange_rate.base", "exchange_rate.quote"),
-	hiveSpec("convert", Active, "convert HBD to HIVE").actors("owner").debits("amount").allowance().remember(),
+		untouched("exchange_rate.base", "exchange_rate.quote").rc(469+2233+213+144, 0),
+	hiveSpec("convert", Active, "convert HBD to HIVE").actors("owner").debits("amount").allowance().remember().rc(442+11491+207+143+8280, rcConvertSize),
 	hiveSpec("account_create", Active, "create accounts").actors("creator").counterparties("new_account_name").
-		debits("fee").effects(EffectNewAccount),
-	hiveSpec("account_update", Active, "change keys and profile").actors("account").effects(EffectKeys),
+		debits("fee").effects(EffectNewAccount).rc(498+31575+236+6401, rcAccountCreateBaseSize),
+	hiveSpec("account_update", Active, "change keys and profile").actors("account").effects(EffectKeys).rc(1531+11433+206+152, 0),
 	hiveSpec("witness_update", Active, "run a witness").actors("owner").
-		untouched("props.account_creation_fee", "fee").effects(EffectKeys),
+		untouched("props.account_creation_fee", "fee").effects(EffectKeys).rc(675+3287+154+121, rcWitnessUpdateBaseSize),
 	hiveSpec("account_witness_vote", Active, "vote for witnesses").actors("account").counterparties("witness").
-		effects(EffectWitnessVote),
+		effects(EffectWitnessVote).rc(516+13907+173+145, rcWitnessVoteSize),
 	hiveSpec("account_witness_proxy", Active, "set a witness voting proxy").actors("account").counterparties("proxy").
-		effects(EffectProxy),
-	hiveSpec("custom", Active, "send custom binary data").actors("required_auths"),
-	hiveSpec("delete_comment", Posting, "delete posts").actors("author"),
-	hiveSpec("custom_json", Posting, "app actions (custom_json)").actors("required_auths", "required_posting_auths").remember(),
+		effects(EffectProxy).rc(684+57106+170+166, 0),
+	hiveSpec("custom", Active, "send custom binary data").actors("required_auths").rc(132+183+238+121, 0),
+	hiveSpec("delete_comment", Posting, "delete posts").actors("author").rc(521+17208+175+146, 0),
+	hiveSpec("custom_json", Posting, "app actions (custom_json)").actors("required_auths", "required_posting_auths").remember().rc(859+162+321+167, 0),
 	hiveSpec("comment_options", Posting, "set post payouts").actors("author").counterparties("extensions").
-		untouched("max_accepted_payout"),
-	hiveSpec("set_withdraw_vesting_route", Active, "route power downs").actors("from_account").counterparties("to_account").remember(),
+		untouched("max_accepted_payout").rc(413+5530+142+117, 0),
+	hiveSpec("set_withdraw_vesting_route", Active, "route power downs").actors("from_account").counterparties("to_account").remember().rc(501+9003+632+121, rcWithdrawRouteSize),
 	hiveSpec("limit_order_create2", Active, "place market orders").actors("owner").
-		debits("amount_to_sell").untouched("exchange_rate.base", "exchange_rate.quote").allowance(),
-	hiveSpec("claim_account", Active, "claim account tokens").actors("creator").debits("fee"),
+		debits("amount_to_sell").untouched("exchange_rate.base", "exchange_rate.quote").allowance().rc(607+23356+310+118, rcLimitOrderSize).market(),
+	hiveSpec("claim_account", Active, "claim account tokens").actors("creator").debits("fee").rc(336+8028+267+150, 0),
 	hiveSpec("create_claimed_account", Active, "create accounts").actors("creator").counterparties("new_account_name").
-		effects(EffectNewAccount),
+		effects(EffectNewAccount).rc(964+46331+342+10778, rcAccountCreateBaseSize),
 	hiveSpec("request_account_recovery", Active, "recover accounts").actors("recovery_account").counterparties("account_to_recover").
-		effects(EffectRecovery),
+		effects(EffectRecovery).rc(613+7058+149+127, rcRecoveryRequestSize),
 	hiveSpec("change_recovery_account", Owner, "change the recovery account").actors("account_to_recover").
-		counterparties("new_recovery_account").effects(EffectRecovery),
+		counterparties("new_recovery_account").effects(EffectRecovery).rc(580+9391+297+202, rcChangeRecoverySize),
 	hiveSpec("escrow_transfer", Active, "send funds in escrow").actors("from").counterparties("to", "agent").keyed("json_meta").
-		debits("hbd_amount", "hive_amount", "fee").allowance().remember(),
-	hiveSpec("escrow_dispute", Active, "dispute escrows").actors("who").counterparties("from", "to", "agent").remember(),
+		debits("hbd_amount", "hive_amount", "fee").allowance().remember().rc(2943+16130+309+204, rcEscrowSize),
+	hiveSpec("escrow_dispute", Active, "dispute escrows").actors("who").counterparties("from", "to", "agent").remember().rc(918+5219+261+176, 0),
 	hiveSpec("escrow_release", Active, "release escrows").actors("who").counterparties("from", "to", "agent", "receiver").
-		untouched("hbd_amount", "hive_amount").remember(),
-	hiveSpec("escrow_approve", Active, "approve escrows").actors("who").counterparties("from", "to", "agent").remember(),
+		untouched("hbd_amount", "hive_amount").remember().rc(1313+13586+252+189, 0),
+	hiveSpec("escrow_approve", Active, "approve escrows").actors("who").counterparties("from", "to", "agent").remember().rc(814+8408+260+181, 0),
 	hiveSpec("transfer_to_savings", Active, "move funds into savings").actors("from").counterparties("to").keyed("memo").
-		debits("amount").allowance().remember(),
+		debits("amount").allowance().remember().rc(771+5392+205+155, 0),
 	hiveSpec("transfer_from_savings", Active, "withdraw from savings").actors("from").counterparties("to").keyed("memo").
-		debits("amount").remember(),
-	hiveSpec("cancel_transfer_from_savings", Active, "cancel savings withdrawals").actors("from").remember(),
-	hiveSpec("decline_voting_rights", Owner, "give up voting rights").actors("account").effects(EffectWitnessVote),
+		debits("amount").remember().rc(519+7840+111+106+8974, rcSavingsWithdrawSize),
+	hiveSpec("cancel_transfer_from_savings", Active, "cancel savings withdrawals").actors("from").remember().rc(135+2881+72+66, 0),
+	hiveSpec("decline_voting_rights", Owner, "give up voting rights").actors("account").effects(EffectWitnessVote).rc(530+3894+179+187+24301, rcDeclineVotingSize),
 	hiveSpec("claim_reward_balance", Posting, "claim rewards").actors("account").
-		untouched("reward_hive", "reward_hbd", "reward_vests"),
+		untouched("reward_hive", "reward_hbd", "reward_vests").rc(427+23366+2798+970, 0),
 	hiveSpec("delegate_vesting_shares", Active, "delegate Hive Power").actors("delegator").counterparties("delegatee").
-		untouched("vesting_shares").remember(),
+		untouched("vesting_shares").remember().rc(411+11998+3110+1208, rcDelegationSize),
 	hiveSpec("account_create_with_delegation", Active, "create accounts").actors("creator").counterparties("new_account_name").
-		debits("fee").untouched("delegation").effects(EffectNewAccount),
-	hiveSpec("account_update2", Posting, "update the profile (keys need more)").actors("account").effects(EffectKeys),
-	hiveSpec("create_proposal", Active, "create funding proposals").actors("creator").counterparties("receiver").untouched("daily_pay"),
-	hiveSpec("update_proposal_votes", Active, "vote on funding proposals").actors("voter"),
-	hiveSpec("remove_proposal", Active, "remove funding proposals").actors("proposal_owner"),
-	hiveSpec("update_proposal", Active, "change funding proposals").actors("creator").untouched("daily_pay"),
-	hiveSpec("collateralized_convert", Active, "convert HIVE to HBD").actors("owner").debits("amount").allowance().remember(),
+		debits("fee").untouched("delegation").effects(EffectNewAccount).rc(770+39616+139+66, rcAccountCreateBaseSize+rcDelegationObjectSize),
+	hiveSpec("account_update2", Posting, "update the profile (keys need more)").actors("account").effects(EffectKeys).rc(2182+10804+405+257, 0),
+	hiveSpec("create_proposal", Active, "create funding proposals").actors("creator").counterparties("receiver").untouched("daily_pay").rc(831+24323+5666+2168, rcProposalBaseSize),
+	hiveSpec("update_proposal_votes", Active, "vote on funding proposals").actors("voter").rc(503+12602+2993+1206, rcProposalVoteSize),
+	hiveSpec("remove_proposal", Active, "remove funding proposals").actors("proposal_owner").rc(527+129323+3886+1692, 0),
+	hiveSpec("update_proposal", Active, "change funding proposals").actors("creator").untouched("daily_pay").rc(820+11193+4501+267, 0),
+	hiveSpec("collateralized_convert", Active, "convert HIVE to HBD").actors("owner").debits("amount").allowance().remember().rc(613+13325+332+239+9154, rcCollateralizedConvertSize),
 	func() *Spec {
 		s := hiveSpec("recurrent_transfer", Active, "send funds repeatedly").actors("from").counterparties("to").keyed("memo").
-			debits("amount").allowance().remember()
+			debits("amount").allowance().remember().rc(914+12426+330+238, rcRecurrentBaseSize).market()
 		s.repeat = "executions"
 		return s
 	}(),

@@ -124,3 +124,18 @@ func TestDescribe(t *testing.T) {
 		})
 	}
 }
+
+// Every Hive operation carries hived's resource-credit facts: a measured
+// execution time (resource_sizes.cpp has one for each).
+func TestRegistryRCFacts(t *testing.T) {
+	for _, s := range tx.Specs(chain.Hive) {
+		if s.RC.ExecNS <= 0 || s.RC.State < 0 {
+			t.Errorf("%s: RC facts %+v", s.Name, s.RC)
+		}
+	}
+	for _, s := range tx.Specs(chain.Graphene) {
+		if s.RC != (tx.RCFacts{}) {
+			t.Errorf("peerplays %s has RC facts %+v: Peerplays charges fees", s.Name, s.RC)
+		}
+	}
+}
