@@ -432,13 +432,15 @@ func TestConfirmWindowForHiveAuth(t *testing.T) {
 	r.Transaction = &approval.Transaction{Authority: "active", Reason: "active-key operations always ask",
 		Via: "HiveAuth app “Test dapp” (name not verified)", Source: "a HiveAuth request through relay.example; the app's name is its own claim",
 		Balances: []string{"HIVE: 1000.000 → 999.000 (as the node reports it)"},
+		RC:       &approval.RC{Account: "alice", Cost: 13_000_000, Current: 20e12, Max: 20e12, Text: "Resource credits: about 13 million RC, under 0.01% of the 20 trillion @alice has now."},
 		Operations: []approval.Operation{{Name: "transfer", Summary: "Transfer 1.000 HIVE from @alice to @bob",
 			JSON: json.RawMessage(`["transfer",{"from":"alice","to":"bob","amount":"1.000 HIVE","memo":""}]`)}}}
 	req := ask(t, q, r)
 	cw := openConfirmation(t, u)
 	content := cw.w.Content()
 	for _, want := range []string{"HiveAuth app “Test dapp” (name not verified)", "the app's name is its own claim",
-		"Transfer 1.000 HIVE from @alice to @bob", "HIVE: 1000.000 → 999.000 (as the node reports it)"} {
+		"Transfer 1.000 HIVE from @alice to @bob", "HIVE: 1000.000 → 999.000 (as the node reports it)",
+		"Resource credits: about 13 million RC"} {
 		wantText(t, content, want)
 	}
 	if hasText(content, "A hive:// link") || hasText(content, "App id:") {

@@ -154,6 +154,9 @@ func (cw *confirmWindow) build() {
 	for _, b := range t.Balances {
 		facts.Add(paragraph(clean(b, 200)))
 	}
+	if t.RC != nil && t.RC.Text != "" {
+		facts.Add(paragraph(clean(t.RC.Text, 200)))
+	}
 	if msg == nil {
 		facts.Add(widget.NewLabel("Fee: " + cw.u.feeNote(req.Chain)))
 	}

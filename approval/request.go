@@ -151,6 +151,25 @@ type Transaction struct {
 	// Notes are further facts the user should read before deciding, one
 	// line each (the link asked for a key the operations do not need).
 	Notes []string `json:"notes,omitempty"`
+	// RC is the transaction's estimated cost in resource credits against
+	// what the paying account holds, read from the node when the user is
+	// asked; nil on a chain without them.
+	RC *RC `json:"rc,omitempty"`
+}
+
+// RC is a resource-credit estimate. Only Text is set when the node did
+// not say (Cost, Current and Max are then zero).
+type RC struct {
+	// Account pays: the first account the transaction acts for.
+	Account string `json:"account,omitempty"`
+	// Cost is the estimate, Current what the account holds now, Max what
+	// it holds when full.
+	Cost    int64 `json:"cost"`
+	Current int64 `json:"current"`
+	Max     int64 `json:"max"`
+	// Text says it in one line: "Resource credits: about 1.2 million RC,
+	// 0.01% of the 9.8 billion @alice has now."
+	Text string `json:"text"`
 }
 
 // Operation is one operation as the user sees it.

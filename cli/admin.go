@@ -238,6 +238,9 @@ func runApprovals(env Env, args []string) error {
 		for _, b := range p.Transaction.Balances {
 			fmt.Fprintf(env.Stdout, "  %s\n", tx.CleanText(b, 200))
 		}
+		if rc := p.Transaction.RC; rc != nil {
+			fmt.Fprintf(env.Stdout, "  %s\n", tx.CleanText(rc.Text, 200))
+		}
 		if len(p.Transaction.Spending) > 0 {
 			fmt.Fprintf(env.Stdout, "  spends %s\n", strings.Join(p.Transaction.Spending, ", "))
 		}

@@ -175,7 +175,7 @@ func (w *Wallet) confirm(ctx context.Context, req *Request, g *authz.Grant, name
 	}
 	tc := &approval.Transaction{Authority: authority.String(), Reason: reason, Spending: spendingText(facts),
 		Via: req.Via, Source: req.Source, Callback: req.Callback, SignOnly: req.NoBroadcast, Notes: req.Notes,
-		Balances: w.balancePreview(ctx, req.Account, req.Ops, facts)}
+		Balances: w.balancePreview(ctx, req.Account, req.Ops, facts), RC: req.rc}
 	if g != nil {
 		tc.GrantID = g.ID
 	}

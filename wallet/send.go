@@ -48,6 +48,10 @@ type Request struct {
 	// no browser origin too (HiveAuth).
 	Via, Source, Callback string
 	Notes                 []string
+
+	// rc is the resource-credit estimate made before asking, for the
+	// confirmation.
+	rc *approval.RC
 }
 
 // Header is a transaction's reference block and expiration.
@@ -197,6 +201,13 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	}
 	highFee, err := feeCheck(c, facts)
 	if err != nil {
+		return nil, "", err
+	}
+	// What the transaction costs in resource credits, before anything is
+	// asked: one the account cannot pay for is refused here, for every
+	// door, rather than by the chain after the user said yes.
+	req.rc = w.estimateRC(ctx, req.Ops, len(roles), req.Header)
+	if err := rcRefusal(req.rc); err != nil {
 		return nil, "", err
 	}
 	how = "posting key, in scope"

@@ -63,6 +63,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Daemon, if set, adjusts the daemon's options before the start.
 	Daemon func(*daemon.Options)
+	// Devnet, if set, adjusts the devnet's configuration (genesis, clock)
+	// before it starts.
+	Devnet func(*devnet.Config)
 }
 
 // Kit is one running Localsigner.
@@ -116,7 +119,11 @@ func Start(t testing.TB, o Options) *Kit {
 		}
 		k.Chain = c
 	} else {
-		dn, err := daemon.StartDevnet(nil, o.Dialect, "", devnet.Config{BlockInterval: o.BlockInterval})
+		cfg := devnet.Config{BlockInterval: o.BlockInterval}
+		if o.Devnet != nil {
+			o.Devnet(&cfg)
+		}
+		dn, err := daemon.StartDevnet(nil, o.Dialect, "", cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
