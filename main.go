@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -35,6 +36,7 @@ import (
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
+	"localsigner/signer/tx"
 	"localsigner/store"
 )
 
@@ -238,19 +240,68 @@ func (g *guiVault) Lock() {
 // nodeBalances reads balances through the node client.
 type nodeBalances struct{ c *node.Client }
 
-// Balances implements app.Balances.
+// Balances implements app.Balances: on Hive the liquid balances, savings
+// when there are any, Hive Power at the chain's rate and the resource
+// credits left, the same balances a confirmation previews.
 func (b nodeBalances) Balances(ctx context.Context, _ string, names []string) (map[string][]string, error) {
 	accts, err := b.c.Accounts(ctx, names)
-	if err != nil && !errors.Is(err, node.ErrUnknownAccount) {
-		return nil, err
-	}
-	out := make(map[string][]string, len(accts))
-	for _, a := range accts {
-		for _, bal := range []string{a.Balance, a.HBDBalance, a.VestingShares} {
-			if bal != "" {
-				out[a.Name] = append(out[a.Name], bal)
+	if errors.Is(err, node.ErrUnknownAccount) {
+		// One name the chain does not know fails the whole call: ask for
+		// each, so the others still show.
+		accts, err = nil, nil
+		for _, n := range names {
+			a, err := b.c.Accounts(ctx, []string{n})
+			if err == nil {
+				accts = append(accts, a...)
+			} else if !errors.Is(err, node.ErrUnknownAccount) {
+				return nil, err
 			}
 		}
 	}
+	if err != nil {
+		return nil, err
+	}
+	hive := b.c.Chain().Family == chain.Hive
+	var dgp *node.DynamicGlobalProperties
+	if hive {
+		dgp, _ = b.c.DynamicGlobalProperties(ctx)
+	}
+	out := make(map[string][]string, len(accts))
+	for _, a := range accts {
+		list := []string{}
+		for _, bal := range []string{a.Balance, a.HBDBalance} {
+			if bal != "" {
+				list = append(list, bal)
+			}
+		}
+		for _, s := range []string{a.SavingsBalance, a.SavingsHBDBalance} {
+			if s != "" && !strings.HasPrefix(s, "0.000 ") {
+				list = append(list, s+" in savings")
+			}
+		}
+		list = append(list, hivePower(b.c.Chain(), dgp, a.VestingShares)...)
+		if dgp != nil {
+			if rc, err := b.c.RCAccount(ctx, a.Name, dgp.Time.Time); err == nil {
+				list = append(list, fmt.Sprintf("RC %.0f%%", rc.Percent()))
+			}
+		}
+		out[a.Name] = list
+	}
 	return out, nil
+}
+
+// hivePower writes vesting shares as Hive Power at the chain's rate, or as
+// VESTS when the rate is not known.
+func hivePower(c *chain.Chain, dgp *node.DynamicGlobalProperties, vests string) []string {
+	if vests == "" {
+		return nil
+	}
+	if dgp != nil {
+		if v, err := tx.ParseAsset(c, vests); err == nil && v.Symbol == "VESTS" {
+			if hp, ok := dgp.HivePower(v.Amount); ok {
+				return []string{tx.Amount{Symbol: "HP", Units: hp, Precision: 3, Known: true}.String()}
+			}
+		}
+	}
+	return []string{vests}
 }

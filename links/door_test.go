@@ -333,7 +333,7 @@ func TestLinkBalancePreview(t *testing.T) {
 	b := tx.Amount{Symbol: before.Symbol, Units: before.Amount, Precision: before.Precision, Known: true}
 	for _, c := range []struct{ amount, want string }{
 		{"1.500 HIVE", "HIVE: " + b.String() + " → " + after.String() + " (as the node reports it)"},
-		{"99999.000 HIVE", "HIVE: the account holds " + b.String() + ", less than the 99999.000 HIVE this sends"},
+		{"99999.000 HIVE", "HIVE: the account holds " + b.String() + ", less than the 99999.000 HIVE this takes"},
 	} {
 		op := b64u(`["transfer",{"from":"__signer","to":"bob","amount":"` + c.amount + `","memo":""}]`)
 		wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + op, As: "alice"})

@@ -32,6 +32,13 @@ func (d *Devnet) applyHive(t *tx.Transaction, txID string, j *journal) *fcError 
 				to = o.From
 			}
 			e = d.powerUp(j, o.From, to, o.Amount)
+		case *tx.TransferToSavings:
+			e = d.moveHive(j, o.From, "", o.To, savingsKey(o.Amount.Symbol), o.Amount)
+		case *tx.TransferFromSavings:
+			// hived pays it out after three days; the devnet at once.
+			e = d.moveHive(j, o.From, savingsKey(o.Amount.Symbol), o.To, "", o.Amount)
+		case *tx.DelegateVestingShares:
+			e = d.delegate(j, o.Delegator, o.Delegatee, o.VestingShares.Amount)
 		case *tx.Vote:
 			e = d.vote(j, o, now)
 		case *tx.Comment:
@@ -87,6 +94,66 @@ func (d *Devnet) transferHive(j *journal, from, to string, amount tx.Asset) *fcE
 		return e
 	}
 	return d.adjust(j, dst, amount.Symbol, amount.Amount, f)
+}
+
+// savingsKey is where an account's savings in symbol are kept in its
+// balances; delegatedKey and receivedKey its delegated Hive Power.
+func savingsKey(symbol string) string { return "savings:" + symbol }
+
+const (
+	delegatedKey = "delegated:VESTS"
+	receivedKey  = "received:VESTS"
+)
+
+// moveHive moves amount from one balance of from (fromKey, the liquid one
+// when empty) to one of to (toKey, likewise).
+func (d *Devnet) moveHive(j *journal, from, fromKey, to, toKey string, amount tx.Asset) *fcError {
+	src, dst := d.byName[from], d.byName[to]
+	if src == nil {
+		return errUnknownAccount(from)
+	}
+	if dst == nil {
+		return errUnknownAccount(to)
+	}
+	if fromKey == "" {
+		fromKey = amount.Symbol
+	}
+	if toKey == "" {
+		toKey = amount.Symbol
+	}
+	f := hiveFormatter(amount.Symbol)
+	if e := d.adjust(j, src, fromKey, -amount.Amount, f); e != nil {
+		return e
+	}
+	return d.adjust(j, dst, toKey, amount.Amount, f)
+}
+
+// delegate sets from's delegation to to at vests (0 removes it); the
+// devnet returns removed Hive Power at once, not after five days.
+func (d *Devnet) delegate(j *journal, from, to string, vests int64) *fcError {
+	src, dst := d.byName[from], d.byName[to]
+	if src == nil {
+		return errUnknownAccount(from)
+	}
+	if dst == nil {
+		return errUnknownAccount(to)
+	}
+	key := "to:" + to
+	delta := vests - src.balances[key]
+	f := hiveFormatter("VESTS")
+	if free := src.balances["VESTS"] - src.balances[delegatedKey]; delta > free {
+		return errInsufficientFunds(src.name, f(delta), f(free))
+	}
+	for _, c := range []struct {
+		a     *account
+		key   string
+		delta int64
+	}{{src, key, delta}, {src, delegatedKey, delta}, {dst, receivedKey, delta}} {
+		if e := d.adjust(j, c.a, c.key, c.delta, f); e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 func (d *Devnet) powerUp(j *journal, from, to string, amount tx.Asset) *fcError {

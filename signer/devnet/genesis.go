@@ -51,6 +51,9 @@ type GenesisAccount struct {
 	Balance       string                   `json:"balance,omitempty"`
 	HBDBalance    string                   `json:"hbd_balance,omitempty"`
 	VestingShares string                   `json:"vesting_shares,omitempty"`
+	// SavingsBalance and SavingsHBDBalance are Hive's savings (optional).
+	SavingsBalance    string `json:"savings_balance,omitempty"`
+	SavingsHBDBalance string `json:"savings_hbd_balance,omitempty"`
 }
 
 // GenesisKeys are an account's public keys by role.
@@ -231,8 +234,8 @@ func parseAuthority(aj AuthorityJSON, c *chain.Chain) (authority, error) {
 // (Hive: HIVE, HBD, VESTS) or asset id (Graphene: 1.3.0).
 func setBalances(a *account, ga GenesisAccount, c *chain.Chain) error {
 	if c.Family == chain.Graphene {
-		if ga.HBDBalance != "" || ga.VestingShares != "" {
-			return errors.New("hbd_balance and vesting_shares are Hive fields")
+		if ga.HBDBalance != "" || ga.VestingShares != "" || ga.SavingsBalance != "" || ga.SavingsHBDBalance != "" {
+			return errors.New("hbd_balance, vesting_shares and savings are Hive fields")
 		}
 		if ga.Balance == "" {
 			return nil
@@ -244,8 +247,11 @@ func setBalances(a *account, ga GenesisAccount, c *chain.Chain) error {
 		a.balances[coreAssetID] = units
 		return nil
 	}
-	for _, f := range []struct{ field, value, symbol string }{
-		{"balance", ga.Balance, "HIVE"}, {"hbd_balance", ga.HBDBalance, "HBD"}, {"vesting_shares", ga.VestingShares, "VESTS"},
+	for _, f := range []struct{ field, value, symbol, key string }{
+		{"balance", ga.Balance, "HIVE", "HIVE"}, {"hbd_balance", ga.HBDBalance, "HBD", "HBD"},
+		{"vesting_shares", ga.VestingShares, "VESTS", "VESTS"},
+		{"savings_balance", ga.SavingsBalance, "HIVE", savingsKey("HIVE")},
+		{"savings_hbd_balance", ga.SavingsHBDBalance, "HBD", savingsKey("HBD")},
 	} {
 		if f.value == "" {
 			continue
@@ -257,7 +263,7 @@ func setBalances(a *account, ga GenesisAccount, c *chain.Chain) error {
 		if as.Symbol != f.symbol || as.Amount < 0 {
 			return fmt.Errorf("%s: want a non-negative %s amount, got %q", f.field, f.symbol, f.value)
 		}
-		a.balances[f.symbol] = as.Amount
+		a.balances[f.key] = as.Amount
 	}
 	return nil
 }

@@ -44,8 +44,10 @@ func (d *Devnet) initRC(now time.Time) {
 func chainSeconds(t time.Time) uint32 { return uint32(t.Unix()) }
 
 // maxRC is the account's most credits (account_object::get_maximum_rc):
-// its vesting shares; the devnet keeps no delegations.
-func (a *account) maxRC() int64 { return max(a.balances["VESTS"], 0) }
+// its effective vesting shares, delegations out taken off and in added.
+func (a *account) maxRC() int64 {
+	return max(a.balances["VESTS"]-a.balances[delegatedKey]+a.balances[receivedKey], 0)
+}
 
 func (d *Devnet) totalVests() int64 {
 	var v int64

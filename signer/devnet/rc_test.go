@@ -161,3 +161,35 @@ func TestRCCharging(t *testing.T) {
 		t.Errorf("after five days bob has %d of %d (updated %d), want full less one transfer (about %d)", again, most, last, before-after)
 	}
 }
+
+// Savings and delegations move balances as hived's do (payouts and
+// returns at once on the devnet), and a delegation moves credits from the
+// delegator's most to the delegatee's.
+func TestSavingsAndDelegation(t *testing.T) {
+	d, fe := start(t, devnet.Config{})
+	tr := prepare(t, d, fe,
+		&tx.TransferToSavings{From: "bob", To: "bob", Amount: asset(t, "10.000 HIVE")},
+		&tx.TransferFromSavings{From: "bob", RequestID: 1, To: "alice", Amount: asset(t, "4.000 HIVE")},
+		&tx.DelegateVestingShares{Delegator: "bob", Delegatee: "alice", VestingShares: asset(t, "1000.000000 VESTS")})
+	signWith(t, tr, "bob", "active")
+	mustBroadcast(t, d, fe, tr)
+	var accts []struct {
+		Name      string `json:"name"`
+		Savings   string `json:"savings_balance"`
+		Delegated string `json:"delegated_vesting_shares"`
+		Received  string `json:"received_vesting_shares"`
+	}
+	mustPost(t, fe, "condenser_api.get_accounts", []any{[]string{"bob", "alice"}}, &accts)
+	if len(accts) != 2 || accts[0].Savings != "6.000 HIVE" || accts[0].Delegated != "1000.000000 VESTS" || accts[1].Received != "1000.000000 VESTS" {
+		t.Fatalf("accounts %+v", accts)
+	}
+	if hive, _ := d.Balance("alice", "HIVE"); hive != 1_004_000 {
+		t.Errorf("alice holds %d HIVE units, want the savings payout", hive)
+	}
+	if _, bobMax, _ := rcAccount(t, fe, "bob"); bobMax != 4_000_000_000 {
+		t.Errorf("bob's most credits %d, want his vesting shares less the delegation", bobMax)
+	}
+	if _, aliceMax, _ := rcAccount(t, fe, "alice"); aliceMax != 6_000_000_000 {
+		t.Errorf("alice's most credits %d, want hers and the delegation", aliceMax)
+	}
+}

@@ -101,7 +101,8 @@ func hiveVectorGenesis(t *testing.T, vs []vector) (*devnet.Genesis, map[string]s
 	}
 	g := &devnet.Genesis{}
 	for name, pw := range passwords {
-		a := devnet.GenesisAccount{Name: name, Balance: "100000.000 HIVE", HBDBalance: "100000.000 HBD", VestingShares: "100000.000000 VESTS"}
+		a := devnet.GenesisAccount{Name: name, Balance: "100000.000 HIVE", HBDBalance: "100000.000 HBD", VestingShares: "100000.000000 VESTS",
+			SavingsBalance: "100000.000 HIVE", SavingsHBDBalance: "100000.000 HBD"}
 		key := func(role string) string {
 			k, err := privkey.FromLogin(name, role, pw)
 			if err != nil {

@@ -140,7 +140,11 @@ type Account struct {
 	Balance       string
 	HBDBalance    string
 	VestingShares string
-	JSONMetadata  string
+	// Hive only: savings, and Hive Power delegated to others and from
+	// others (VESTS).
+	SavingsBalance, SavingsHBDBalance             string
+	DelegatedVestingShares, ReceivedVestingShares string
+	JSONMetadata                                  string
 	// PostingJSONMetadata is Hive's profile metadata.
 	PostingJSONMetadata string
 }
@@ -154,6 +158,10 @@ type hiveAccountJSON struct {
 	Balance             string    `json:"balance"`
 	HBDBalance          string    `json:"hbd_balance"`
 	VestingShares       string    `json:"vesting_shares"`
+	SavingsBalance      string    `json:"savings_balance"`
+	SavingsHBDBalance   string    `json:"savings_hbd_balance"`
+	Delegated           string    `json:"delegated_vesting_shares"`
+	Received            string    `json:"received_vesting_shares"`
 	JSONMetadata        string    `json:"json_metadata"`
 	PostingJSONMetadata string    `json:"posting_json_metadata"`
 }
@@ -191,6 +199,8 @@ func (c *Client) Accounts(ctx context.Context, names []string) ([]Account, error
 		posting := a.Posting
 		out = append(out, Account{Name: a.Name, Owner: a.Owner, Active: a.Active, Posting: &posting,
 			MemoKey: a.MemoKey, Balance: a.Balance, HBDBalance: a.HBDBalance, VestingShares: a.VestingShares,
+			SavingsBalance: a.SavingsBalance, SavingsHBDBalance: a.SavingsHBDBalance,
+			DelegatedVestingShares: a.Delegated, ReceivedVestingShares: a.Received,
 			JSONMetadata: a.JSONMetadata, PostingJSONMetadata: a.PostingJSONMetadata})
 	}
 	return out, nil

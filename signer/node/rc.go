@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"sync"
@@ -216,7 +217,7 @@ func (c *Client) RCMarket(ctx context.Context, p *DynamicGlobalProperties) (*rc.
 		m.Weights[i] = uint64(stats.Stats.Share[i])
 	}
 	m.Divisor = 10000
-	vests, err := totalVests(p.Raw)
+	_, vests, err := p.VestingTotals()
 	if err != nil {
 		return nil, err
 	}
@@ -224,34 +225,62 @@ func (c *Client) RCMarket(ctx context.Context, p *DynamicGlobalProperties) (*rc.
 	return &m, nil
 }
 
-// totalVests reads total_vesting_shares from a dynamic global properties
-// answer, in either asset form ("1.000000 VESTS" or a NAI object).
-func totalVests(raw json.RawMessage) (int64, error) {
-	var p struct {
-		TotalVests json.RawMessage `json:"total_vesting_shares"`
+// VestingTotals reads the chain's vesting fund (HIVE units) and vesting
+// shares (VESTS units) from a Hive dynamic global properties answer, in
+// either asset form ("1.000000 VESTS" or a NAI object): their ratio is
+// what Hive Power is worth, and the shares set resource-credit
+// regeneration.
+func (p *DynamicGlobalProperties) VestingTotals() (fund, shares int64, err error) {
+	var v struct {
+		Fund   json.RawMessage `json:"total_vesting_fund_hive"`
+		Shares json.RawMessage `json:"total_vesting_shares"`
 	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return 0, fmt.Errorf("%w: total_vesting_shares: %v", ErrMalformedResponse, err)
+	if err := json.Unmarshal(p.Raw, &v); err != nil {
+		return 0, 0, fmt.Errorf("%w: vesting totals: %v", ErrMalformedResponse, err)
 	}
+	fund, ok1 := assetUnits(v.Fund, 3)
+	shares, ok2 := assetUnits(v.Shares, 6)
+	if !ok1 || !ok2 {
+		return 0, 0, fmt.Errorf("%w: vesting totals %s, %s", ErrMalformedResponse, v.Fund, v.Shares)
+	}
+	return fund, shares, nil
+}
+
+// HivePower is what vests (VESTS units) are worth in HIVE units at the
+// chain's current rate; false when the answer lacks the totals.
+func (p *DynamicGlobalProperties) HivePower(vests int64) (int64, bool) {
+	fund, shares, err := p.VestingTotals()
+	if err != nil || shares == 0 {
+		return 0, false
+	}
+	v := new(big.Int).Mul(big.NewInt(vests), big.NewInt(fund))
+	v.Quo(v, big.NewInt(shares))
+	if !v.IsInt64() {
+		return 0, false
+	}
+	return v.Int64(), true
+}
+
+// assetUnits reads a non-negative asset of the given precision in either
+// of hived's forms as units.
+func assetUnits(raw json.RawMessage, precision int) (int64, bool) {
 	var s string
-	if json.Unmarshal(p.TotalVests, &s) == nil {
-		num, sym, _ := strings.Cut(s, " ")
+	if json.Unmarshal(raw, &s) == nil {
+		num, _, _ := strings.Cut(s, " ")
 		whole, frac, _ := strings.Cut(num, ".")
-		if sym == "VESTS" && len(frac) == 6 {
-			if v, err := strconv.ParseInt(whole+frac, 10, 64); err == nil && v >= 0 {
-				return v, nil
-			}
+		if len(frac) != precision {
+			return 0, false
 		}
-	} else {
-		var nai struct {
-			Amount    string `json:"amount"`
-			Precision int    `json:"precision"`
-		}
-		if json.Unmarshal(p.TotalVests, &nai) == nil && nai.Precision == 6 {
-			if v, err := strconv.ParseInt(nai.Amount, 10, 64); err == nil && v >= 0 {
-				return v, nil
-			}
-		}
+		v, err := strconv.ParseInt(whole+frac, 10, 64)
+		return v, err == nil && v >= 0
 	}
-	return 0, fmt.Errorf("%w: total_vesting_shares %s", ErrMalformedResponse, p.TotalVests)
+	var nai struct {
+		Amount    string `json:"amount"`
+		Precision int    `json:"precision"`
+	}
+	if json.Unmarshal(raw, &nai) != nil || nai.Precision != precision {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(nai.Amount, 10, 64)
+	return v, err == nil && v >= 0
 }

@@ -43,6 +43,21 @@ const (
 	EffectNewAccount
 )
 
+// Balance names one of an account's balances.
+type Balance uint8
+
+// Balances.
+const (
+	// Liquid is the spendable balance (Hive's balance and hbd_balance).
+	Liquid Balance = iota
+	// Savings is Hive's savings, paid out three days after a withdrawal.
+	Savings
+	// Staked is Hive Power: vesting shares, counted in HIVE.
+	Staked
+	// NoBalance: the amounts go to no balance of the acting account.
+	NoBalance
+)
+
 // Spec is what Localsigner knows about one operation type.
 type Spec struct {
 	Name   string
@@ -70,6 +85,11 @@ type Spec struct {
 	// amounts an operation names (a price, a reward, a new delegation
 	// total).
 	Debits, Untouched []string
+	// From is the balance the Debits leave (Liquid unless said); To the
+	// one of the acting account they reach when it is also the recipient
+	// (a deposit to one's own savings, a power up of one's own), NoBalance
+	// when they always go elsewhere.
+	From, To Balance
 	// Allowance says a daily spending allowance may cover the operation:
 	// all the active key does in it is move its Debits.
 	Allowance bool
@@ -90,11 +110,11 @@ type Spec struct {
 func (s *Spec) Rememberable() bool { return s.Remember && s.Effects == 0 }
 
 func hiveSpec(name string, role Role, label string) *Spec {
-	return &Spec{Name: name, Family: chain.Hive, Role: role, Label: label}
+	return &Spec{Name: name, Family: chain.Hive, Role: role, Label: label, To: NoBalance}
 }
 
 func grapheneSpec(name string, role Role, label string) *Spec {
-	return &Spec{Name: name, Family: chain.Graphene, Role: role, Label: label}
+	return &Spec{Name: name, Family: chain.Graphene, Role: role, Label: label, To: NoBalance}
 }
 
 func (s *Spec) actors(m ...string) *Spec         { s.Actors = m; return s }
@@ -107,6 +127,7 @@ func (s *Spec) allowance() *Spec                 { s.Allowance = true; return s 
 func (s *Spec) remember() *Spec                  { s.Remember = true; return s }
 func (s *Spec) rc(ns, state int64) *Spec         { s.RC.ExecNS, s.RC.State = ns, state; return s }
 func (s *Spec) market() *Spec                    { s.RC.Market = true; return s }
+func (s *Spec) moves(from, to Balance) *Spec     { s.From, s.To = from, to; return s }
 
 // hiveSpecs are Hive's operations. Limit orders are not rememberable: the
 // dapp sets the price, so a standing "yes" would let it sell at any price to
@@ -118,7 +139,7 @@ var hiveSpecs = []*Spec{
 	hiveSpec("transfer", Active, "send funds").actors("from").counterparties("to").keyed("memo").
 		debits("amount").allowance().remember().rc(638+5023+204+134, 0).market(),
 	hiveSpec("transfer_to_vesting", Active, "power up").actors("from").counterparties("to").
-		debits("amount").allowance().remember().rc(484+15856+2174+721+23010, rcTransferToVestingSize).market(),
+		debits("amount").moves(Liquid, Staked).allowance().remember().rc(484+15856+2174+721+23010, rcTransferToVestingSize).market(),
 	hiveSpec("withdraw_vesting", Active, "power down").actors("account").untouched("vesting_shares").rc(376+6524+2068+567+16307*13, 0),
 	hiveSpec("limit_order_create", Active, "place market orders").actors("owner").
 		debits("amount_to_sell").untouched("min_to_receive").allowance().rc(468+13924+187+124, rcLimitOrderSize).market(),
@@ -157,9 +178,9 @@ var hiveSpecs = []*Spec{
 		untouched("hbd_amount", "hive_amount").remember().rc(1313+13586+252+189, 0),
 	hiveSpec("escrow_approve", Active, "approve escrows").actors("who").counterparties("from", "to", "agent").remember().rc(814+8408+260+181, 0),
 	hiveSpec("transfer_to_savings", Active, "move funds into savings").actors("from").counterparties("to").keyed("memo").
-		debits("amount").allowance().remember().rc(771+5392+205+155, 0),
+		debits("amount").moves(Liquid, Savings).allowance().remember().rc(771+5392+205+155, 0),
 	hiveSpec("transfer_from_savings", Active, "withdraw from savings").actors("from").counterparties("to").keyed("memo").
-		debits("amount").remember().rc(519+7840+111+106+8974, rcSavingsWithdrawSize),
+		debits("amount").moves(Savings, Liquid).remember().rc(519+7840+111+106+8974, rcSavingsWithdrawSize),
 	hiveSpec("cancel_transfer_from_savings", Active, "cancel savings withdrawals").actors("from").remember().rc(135+2881+72+66, 0),
 	hiveSpec("decline_voting_rights", Owner, "give up voting rights").actors("account").effects(EffectWitnessVote).rc(530+3894+179+187+24301, rcDeclineVotingSize),
 	hiveSpec("claim_reward_balance", Posting, "claim rewards").actors("account").
