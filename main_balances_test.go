@@ -38,8 +38,8 @@ func TestNodeBalances(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		g.Accounts[0].Name: "1000.000 HIVE, 100.000 HBD, 50.000 HIVE in savings, 5.000 HP, RC 100%",
-		g.Accounts[1].Name: "1000.000 HIVE, 100.000 HBD, 5.000 HP, RC 100%",
+		g.Accounts[0].Name: "1000.000 HIVE, 100.000 HBD, 50.000 HIVE in savings, 10.000 HBD in savings, 5.000 HP, RC 100%",
+		g.Accounts[1].Name: "1000.000 HIVE, 100.000 HBD, 10.000 HIVE in savings, 10.000 HBD in savings, 5.000 HP, RC 100%",
 	}
 	if len(got) != 2 {
 		t.Fatalf("balances %q", got)

@@ -285,4 +285,10 @@ type Tx interface {
 	OldestAudit(n int) ([]Event, error)
 	// DeleteAuditThrough deletes every event up to and including seq.
 	DeleteAuditThrough(seq uint64) error
+
+	// Recipients lists whom account on chain has sent value to through
+	// Localsigner, oldest first (none: an empty list); PutRecipients
+	// replaces the list.
+	Recipients(chain, account string) ([]string, error)
+	PutRecipients(chain, account string, names []string) error
 }

@@ -377,3 +377,39 @@ func TestLinkRiskChecks(t *testing.T) {
 		_, _ = wait()
 	}
 }
+
+// Localsigner remembers whom an account sent value to: the first transfer
+// to someone carries a note, the next does not, and a name that looks
+// like one sent to before asks with a warning even where nothing else
+// would.
+func TestLinkRecipientChecks(t *testing.T) {
+	k := testkit.Start(t, testkit.Options{})
+	send := func(to string) approval.Request {
+		t.Helper()
+		wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + b64u(`["transfer",{"from":"__signer","to":"`+to+`","amount":"0.001 HIVE","memo":"hi"}]`), As: "alice"})
+		p := confirmation(t, k.Admin)
+		if err := k.Admin.ApproveTransaction(p.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wait(); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := "First transfer from @alice to @bob through Localsigner: check the name."
+	if p := send("bob"); !slices.Contains(p.Transaction.Notes, first) {
+		t.Errorf("first transfer: notes %q", p.Transaction.Notes)
+	}
+	if p := send("bob"); len(p.Transaction.Notes) != 0 {
+		t.Errorf("second transfer: notes %q", p.Transaction.Notes)
+	}
+	wait := open(t, k, links.OpenArgs{URI: "hive://sign/op/" + b64u(`["transfer",{"from":"__signer","to":"b0b","amount":"0.001 HIVE","memo":"hi"}]`), As: "alice"})
+	p := confirmation(t, k.Admin)
+	if !slices.ContainsFunc(p.Transaction.Notes, func(n string) bool { return strings.Contains(n, "it looks like @bob") }) {
+		t.Errorf("look-alike: notes %q", p.Transaction.Notes)
+	}
+	if err := k.Admin.Deny(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = wait()
+}

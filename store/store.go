@@ -68,8 +68,11 @@ var (
 	// bucketOrigins indexes clients by the origins of their redirect
 	// URIs, rebuilt like client_grants.
 	bucketOrigins = []byte("client_origins")
-	allBuckets    = [][]byte{bucketMeta, bucketClients, bucketGrants, bucketTokens, bucketGrantTokens, bucketAudit,
-		bucketClientGrants, bucketAuditClient, bucketAuditAccount, bucketOrigins}
+	// bucketRecipients keeps, per chain and account, the sealed list of
+	// accounts it sent value to (the first-transfer and look-alike checks).
+	bucketRecipients = []byte("recipients")
+	allBuckets       = [][]byte{bucketMeta, bucketClients, bucketGrants, bucketTokens, bucketGrantTokens, bucketAudit,
+		bucketClientGrants, bucketAuditClient, bucketAuditAccount, bucketOrigins, bucketRecipients}
 )
 
 // Options configure Open.

@@ -559,3 +559,20 @@ func (x *tx) DeleteAuditThrough(seq uint64) error {
 	}
 	return nil
 }
+
+// Recipients implements authz.Tx.
+func (x *tx) Recipients(chain, account string) ([]string, error) {
+	names, err := get[[]string](x, bucketRecipients, pairKey(chain, account), "recipients")
+	if errors.Is(err, authz.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return *names, nil
+}
+
+// PutRecipients implements authz.Tx.
+func (x *tx) PutRecipients(chain, account string, names []string) error {
+	return put(x, bucketRecipients, pairKey(chain, account), names, "recipients")
+}

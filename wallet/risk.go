@@ -88,19 +88,20 @@ func sends(ops []tx.Operation) []sent {
 }
 
 // riskCheck refuses a transaction to a known phishing account (on Hive)
-// and returns the warnings the user must read before it is signed; a
-// transaction with warnings is always confirmed.
-func riskCheck(c *chain.Chain, account string, ops []tx.Operation) ([]string, error) {
+// and returns the warnings the user must read before it is signed (a
+// transaction with warnings is always confirmed) and the notes a
+// confirmation shows if there is one. sentTo is whom the account has sent
+// value to before, oldest first; nil when not known.
+func riskCheck(c *chain.Chain, account string, ops []tx.Operation, sentTo []string) (warn, notes []string, _ error) {
 	if c.Family != chain.Hive {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var warn []string
 	for _, s := range sends(ops) {
-		if s.to == account {
+		if s.to == account || s.to == "" { // a power up of oneself names no one
 			continue
 		}
 		if badActors[s.to] {
-			return nil, fmt.Errorf("%w: @%s is on Localsigner's list of look-alike accounts that catch transfers meant for others; nothing was signed",
+			return nil, nil, fmt.Errorf("%w: @%s is on Localsigner's list of look-alike accounts that catch transfers meant for others; nothing was signed",
 				ErrKnownScam, s.to)
 		}
 		tokens, isExchange := exchanges[s.to]
@@ -113,6 +114,88 @@ func riskCheck(c *chain.Chain, account string, ops []tx.Operation) ([]string, er
 		case strings.TrimSpace(s.memo) == "":
 			warn = append(warn, fmt.Sprintf("@%s is an exchange: it credits a deposit to the customer its memo names, and this memo is empty. Without it the funds may be lost.", s.to))
 		}
+		if sentTo == nil || slices.Contains(sentTo, s.to) {
+			continue
+		}
+		if like := lookAlike(s.to, sentTo); like != "" {
+			warn = append(warn, fmt.Sprintf("@%s is not an account @%s has sent to, but it looks like @%s, which it has: check every letter. Look-alike names catch transfers meant for others.",
+				s.to, account, like))
+		} else if !slices.Contains(notes, firstNote(account, s.to)) {
+			notes = append(notes, firstNote(account, s.to))
+		}
 	}
-	return warn, nil
+	return warn, notes, nil
+}
+
+func firstNote(account, to string) string {
+	return fmt.Sprintf("First transfer from @%s to @%s through Localsigner: check the name.", account, to)
+}
+
+// lookAlike returns the known recipient name looks like: the same once
+// characters people confuse are folded (0 and o, 1 l and i, rn and m, vv
+// and w, dots and dashes dropped), or one edit away for names of five
+// characters or more, two for nine or more. Empty: none.
+func lookAlike(name string, known []string) string {
+	skel := skeleton(name)
+	for i := len(known) - 1; i >= 0; i-- { // the most recent first
+		k := known[i]
+		if k == name {
+			return ""
+		}
+		if skeleton(k) == skel {
+			return k
+		}
+		limit := 0
+		switch n := min(len(name), len(k)); {
+		case n >= 9:
+			limit = 2
+		case n >= 5:
+			limit = 1
+		}
+		if limit > 0 && editDistance(name, k, limit) <= limit {
+			return k
+		}
+	}
+	return ""
+}
+
+// confusables fold what looks alike in account names to one form.
+var confusables = strings.NewReplacer("rn", "m", "vv", "w", "cl", "d", "0", "o", "1", "l", "i", "l", "5", "s",
+	"3", "e", "4", "a", "8", "b", "9", "g", "-", "", ".", "")
+
+func skeleton(name string) string { return confusables.Replace(strings.ToLower(name)) }
+
+// editDistance is the optimal string alignment distance between a and b
+// (insertions, deletions, substitutions and swaps of neighbours), or
+// limit+1 once it is sure to exceed limit.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			best = min(best, cur[j])
+		}
+		if best > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }

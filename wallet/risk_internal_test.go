@@ -35,15 +35,15 @@ func TestRiskLists(t *testing.T) {
 		}
 		return a
 	}
-	_, err = riskCheck(c, "alice", []tx.Operation{&tx.TransferToVesting{From: "alice", To: "blocktrade", Amount: hive("1.000 HIVE")}})
+	_, _, err = riskCheck(c, "alice", []tx.Operation{&tx.TransferToVesting{From: "alice", To: "blocktrade", Amount: hive("1.000 HIVE")}}, nil)
 	if !errors.Is(err, ErrKnownScam) || !errors.Is(err, ErrInvalidOperations) {
 		t.Fatalf("power up to a look-alike: %v", err)
 	}
-	warn, err := riskCheck(c, "alice", []tx.Operation{
+	warn, _, err := riskCheck(c, "alice", []tx.Operation{
 		&tx.RecurrentTransfer{From: "alice", To: "huobi-pro", Amount: hive("1.000 HIVE"), Memo: " ", Recurrence: 24, Executions: 2},
 		&tx.TransferToSavings{From: "alice", To: "alice", Amount: hive("1.000 HIVE")},
 		&tx.Transfer{From: "alice", To: "bob", Amount: hive("1.000 HIVE")},
-	})
+	}, nil)
 	if err != nil || len(warn) != 1 || !strings.Contains(warn[0], "@huobi-pro is an exchange") {
 		t.Fatalf("warnings %q, %v", warn, err)
 	}
@@ -51,7 +51,7 @@ func TestRiskLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w, err := riskCheck(pp, "alice", nil); w != nil || err != nil {
+	if w, _, err := riskCheck(pp, "alice", nil, nil); w != nil || err != nil {
 		t.Fatal("Peerplays has no Hive lists")
 	}
 }

@@ -185,12 +185,12 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	if err := w.checkSecrets(req.Ops); err != nil {
 		return nil, "", err
 	}
-	risks, err := riskCheck(c, req.Account, req.Ops)
+	risks, notes, err := riskCheck(c, req.Account, req.Ops, w.sentTo(req.Account))
 	if err != nil {
 		return nil, "", err
 	}
-	if len(risks) > 0 {
-		req.Notes = append(slices.Clone(risks), req.Notes...)
+	if len(risks) > 0 || len(notes) > 0 {
+		req.Notes = append(append(slices.Clone(risks), notes...), req.Notes...)
 	}
 	if err := w.waitUnlocked(ctx, req, names); err != nil {
 		return nil, "", err
@@ -293,6 +293,7 @@ func (w *Wallet) send(ctx context.Context, req *Request, ev *authz.Event) (_ *Re
 	if req.Grant != nil {
 		w.cfg.Grants.NoteUse(req.Grant.GrantID)
 	}
+	w.noteSent(req.Account, req.Ops)
 	return &Result{ID: br.ID, BlockNum: br.BlockNum, TrxNum: br.TrxNum, Signatures: sigHex(t)}, how, nil
 }
 
@@ -544,4 +545,45 @@ func feeCheck(c *chain.Chain, facts []tx.Facts) (high string, err error) {
 		}
 	}
 	return high, nil
+}
+
+// recipientBook remembers whom each account sent value to; *authz.Issuer
+// has it. Without one the first-transfer and look-alike checks are off.
+type recipientBook interface {
+	SentTo(chain, account string) ([]string, error)
+	NoteSent(chain, account string, names []string) error
+}
+
+// sentTo is whom account has sent value to, nil when not known.
+func (w *Wallet) sentTo(account string) []string {
+	b, ok := w.cfg.Grants.(recipientBook)
+	if !ok || w.cfg.Chain.Family != chain.Hive {
+		return nil
+	}
+	list, err := b.SentTo(w.cfg.Chain.Name, account)
+	if err != nil {
+		w.log.Error("read recipients", "err", err)
+		return nil
+	}
+	if list == nil {
+		list = []string{}
+	}
+	return list
+}
+
+// noteSent remembers the recipients of a broadcast transaction.
+func (w *Wallet) noteSent(account string, ops []tx.Operation) {
+	b, ok := w.cfg.Grants.(recipientBook)
+	if !ok {
+		return
+	}
+	var names []string
+	for _, s := range sends(ops) {
+		if s.to != account && s.to != "" && !slices.Contains(names, s.to) {
+			names = append(names, s.to)
+		}
+	}
+	if err := b.NoteSent(w.cfg.Chain.Name, account, names); err != nil {
+		w.log.Error("note recipients", "err", err)
+	}
 }

@@ -90,7 +90,8 @@ func LoadGenesis(path string) (*Genesis, error) {
 }
 
 // DefaultGenesis gives alice, bob and carol keys derived from password and
-// starting balances (Hive: 1000.000 HIVE, 100.000 HBD, 5000.000000 VESTS;
+// starting balances (Hive: 1000.000 HIVE, 100.000 HBD, 5000.000000 VESTS,
+// 10.000 HIVE and 10.000 HBD in savings;
 // Peerplays: 10000.00000 PPY).
 func DefaultGenesis(family chain.Family, prefix, password string) (*Genesis, error) {
 	g := &Genesis{}
@@ -118,6 +119,7 @@ func DefaultGenesis(family chain.Family, prefix, password string) (*Genesis, err
 			a.Balance = "10000.00000 PPY"
 		} else {
 			a.Balance, a.HBDBalance, a.VestingShares = "1000.000 HIVE", "100.000 HBD", "5000.000000 VESTS"
+			a.SavingsBalance, a.SavingsHBDBalance = "10.000 HIVE", "10.000 HBD"
 		}
 		g.Accounts = append(g.Accounts, a)
 	}

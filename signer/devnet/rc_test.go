@@ -180,7 +180,7 @@ func TestSavingsAndDelegation(t *testing.T) {
 		Received  string `json:"received_vesting_shares"`
 	}
 	mustPost(t, fe, "condenser_api.get_accounts", []any{[]string{"bob", "alice"}}, &accts)
-	if len(accts) != 2 || accts[0].Savings != "6.000 HIVE" || accts[0].Delegated != "1000.000000 VESTS" || accts[1].Received != "1000.000000 VESTS" {
+	if len(accts) != 2 || accts[0].Savings != "16.000 HIVE" || accts[0].Delegated != "1000.000000 VESTS" || accts[1].Received != "1000.000000 VESTS" {
 		t.Fatalf("accounts %+v", accts)
 	}
 	if hive, _ := d.Balance("alice", "HIVE"); hive != 1_004_000 {
