@@ -56,7 +56,17 @@ func (d *Devnet) push(raw []byte) (*includedTx, *fcError) {
 		return nil, errDecode(err)
 	}
 	if e := d.checkAuthority(t, digest); e != nil {
-		return nil, e
+		// As hived since HF26: signatures over either packing are good.
+		// hived tries the HF26 one first; the outcome is the same, and
+		// the transaction's id is the one of the packing that was signed.
+		hf, ok := d.hf26Signed(t)
+		if !ok {
+			return nil, e
+		}
+		if _, dup := d.known[hf]; dup {
+			return nil, errDuplicateTx(hf.String())
+		}
+		id = hf
 	}
 	if want, ok := d.summary[t.RefBlockNum]; !ok || want != t.RefBlockPrefix {
 		return nil, errTapos(t.RefBlockPrefix, want)
@@ -94,15 +104,37 @@ func (d *Devnet) push(raw []byte) (*includedTx, *fcError) {
 	return it, nil
 }
 
+// hf26Signed reports whether t's signatures satisfy its authorities over
+// the HF26 packing (Hive only), and its id in that packing.
+func (d *Devnet) hf26Signed(t *tx.Transaction) (tx.TransactionID, bool) {
+	if d.chain.Family != chain.Hive {
+		return tx.TransactionID{}, false
+	}
+	digest, err := t.DigestHF26()
+	if err != nil || d.checkAuthority(t, digest) != nil {
+		return tx.TransactionID{}, false
+	}
+	id, err := t.IDHF26()
+	return id, err == nil
+}
+
 // checkAuthority recovers the signing keys and checks every required
 // authority. Hive (HF28 rules): each requirement must be met by exactly the
 // role asked for; posting and active operations may be mixed; extra
-// signatures are allowed unless StrictSignatures. Graphene: active may also
-// be met by owner, and signatures no authority needs are refused.
+// signatures are allowed unless StrictSignatures. This is hived's
+// verify_authority_impl (libraries/protocol/transaction_util.cpp) with
+// allow_strict_and_mixed_authorities, which HF28 turns on: before it an
+// owner signature could stand in for active ("role upgrade") and posting
+// could not be mixed with active; since, an active requirement is met by
+// the active authority alone, so an owner key alone does not move funds.
+// Graphene: active may also be met by owner, and signatures no authority
+// needs are refused.
 func (d *Devnet) checkAuthority(t *tx.Transaction, digest [32]byte) *fcError {
 	signed := map[keys.PublicKey]bool{}
+	graphene := d.chain.Family == chain.Graphene
 	for _, sig := range t.Signatures {
-		if !sig.IsCanonical() {
+		// hived checks BIP-62 alone since HF28; Graphene the fc rule too.
+		if (graphene && !sig.IsCanonical()) || (!graphene && !sig.IsLowS()) {
 			return errNotCanonical()
 		}
 		k, err := keys.Recover(digest, sig)
@@ -114,7 +146,6 @@ func (d *Devnet) checkAuthority(t *tx.Transaction, digest [32]byte) *fcError {
 		}
 		signed[k] = true
 	}
-	graphene := d.chain.Family == chain.Graphene
 	used := map[keys.PublicKey]bool{}
 	for _, req := range t.RequiredAuthorities() {
 		a := d.lookupAccount(req.Account)

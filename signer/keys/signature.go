@@ -92,6 +92,23 @@ func (s Signature) IsCanonical() bool {
 	return !n.IsOverHalfOrder()
 }
 
+// IsLowS reports whether the signature satisfies BIP-62 alone (low S, a
+// header in 31..34): the only rule hived applies since HF28
+// (full_transaction.cpp: "only one mode (bip_0062)"). Libraries that do not
+// retry nonces for the fc rule (wax with beekeeper) sign such signatures.
+func (s Signature) IsLowS() bool {
+	if s[0] < CompactHeaderBase || s[0] > CompactHeaderBase+3 {
+		return false
+	}
+	var sv [32]byte
+	copy(sv[:], s[33:])
+	var n secp256k1.ModNScalar
+	if overflow := n.SetBytes(&sv); overflow != 0 {
+		return false
+	}
+	return !n.IsOverHalfOrder()
+}
+
 // Recover returns the public key that produced sig over digest. It does not
 // check canonicity (IsCanonical does); it fails on a malformed signature or
 // one from which no key can be recovered.

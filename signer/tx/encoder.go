@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -22,6 +24,9 @@ type encoder struct {
 	buf  []byte
 	path path
 	err  error
+	// hf26 packs Hive assets as HF26 does (an asset number in place of
+	// the precision and symbol bytes); see Transaction.DigestHF26.
+	hf26 bool
 }
 
 var encoderPool = sync.Pool{New: func() any {
@@ -42,7 +47,7 @@ func putEncoder(e *encoder) {
 	}
 	e.buf = e.buf[:0]
 	e.path.reset()
-	e.c, e.err = nil, nil
+	e.c, e.err, e.hf26 = nil, nil, false
 	encoderPool.Put(e)
 }
 
@@ -201,7 +206,8 @@ func timeToSec(t time.Time) (uint32, error) {
 	return uint32(u), nil
 }
 
-// asset writes Hive's legacy packing: int64 amount, precision, 7-byte symbol.
+// asset writes Hive's legacy packing: int64 amount, precision, 7-byte
+// symbol; or, packing as HF26, the int64 amount and a uint32 asset number.
 func (e *encoder) asset(name string, p *Asset, r assetRule) {
 	if e.err != nil {
 		return
@@ -216,6 +222,15 @@ func (e *encoder) asset(name string, p *Asset, r assetRule) {
 		return
 	}
 	e.buf = binary.LittleEndian.AppendUint64(e.buf, uint64(p.Amount))
+	if e.hf26 {
+		num, err := assetNum(sym)
+		if err != nil {
+			e.fail(name, err)
+			return
+		}
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, num)
+		return
+	}
 	e.buf = append(e.buf, sym.Precision)
 	var wire [7]byte
 	copy(wire[:], sym.Wire)
@@ -475,4 +490,18 @@ func (e *encoder) voteIDs(name string, p *[]VoteID) {
 		}
 		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(id))
 	}
+}
+
+// assetNum is hived's asset_symbol_type::asset_num for a Hive asset
+// (asset_symbol.hpp): the NAI without its check digit, offset by
+// SMT_MAX_NAI, shifted past the control bit and four precision bits.
+// HIVE is 3200000035, HBD 3200000003, VESTS 3200000070, on testnets too.
+func assetNum(sym chain.Symbol) (uint32, error) {
+	digits := strings.TrimPrefix(sym.NAI, "@@")
+	n, err := strconv.ParseUint(digits, 10, 32)
+	if err != nil || len(digits) != 9 {
+		return 0, fmt.Errorf("%s has no numeric asset identifier", sym.Name)
+	}
+	const smtMaxNAI, naiShift = 99999999, 5
+	return uint32((smtMaxNAI+n/10)<<naiShift) | uint32(sym.Precision), nil
 }

@@ -112,11 +112,15 @@ func (e *encoder) operation(op Operation) {
 }
 
 // run encodes t into a pooled encoder, after writing prefix.
-func (t *Transaction) run(prefix []byte) (*encoder, error) {
+func (t *Transaction) run(prefix []byte) (*encoder, error) { return t.runPacked(prefix, false) }
+
+// runPacked is run, packing assets as HF26 does when hf26 is set.
+func (t *Transaction) runPacked(prefix []byte, hf26 bool) (*encoder, error) {
 	if t.Chain == nil {
 		return nil, errors.New("transaction has no chain")
 	}
 	e := getEncoder(t.Chain)
+	e.hf26 = hf26
 	e.buf = append(e.buf, prefix...)
 	t.encode(e)
 	if e.err != nil {
@@ -175,6 +179,53 @@ func (t *Transaction) ID() (TransactionID, error) {
 	copy(id[:], sum[:])
 	return id, nil
 }
+
+// SerializeHF26 is Serialize in HF26's packing, which writes each Hive
+// asset's number (4 bytes) where the legacy packing writes its precision
+// and symbol (8 bytes). Everything else is the same, so a transaction
+// without amounts packs alike both ways. Graphene has one packing.
+func (t *Transaction) SerializeHF26() ([]byte, error) {
+	e, err := t.runPacked(nil, t.hive())
+	if err != nil {
+		return nil, err
+	}
+	defer putEncoder(e)
+	return bytes.Clone(e.buf), nil
+}
+
+// DigestHF26 is Digest over the HF26 packing. hived since HF26 accepts
+// signatures over either packing: it checks the authorities with this one
+// first and falls back to the legacy one (chain_plugin's
+// determine_encoding_and_accept_transaction). Libraries built on hived's
+// own code (wax) sign this digest; dhive and hive-tx sign the legacy one,
+// as Localsigner does.
+func (t *Transaction) DigestHF26() ([32]byte, error) {
+	if t.Chain == nil {
+		return [32]byte{}, errors.New("transaction has no chain")
+	}
+	e, err := t.runPacked(t.Chain.ID[:], t.hive())
+	if err != nil {
+		return [32]byte{}, err
+	}
+	defer putEncoder(e)
+	return sha256.Sum256(e.buf), nil
+}
+
+// IDHF26 is the transaction's id in the HF26 packing: the id a node
+// reports for a transaction whose signatures are over DigestHF26.
+func (t *Transaction) IDHF26() (TransactionID, error) {
+	e, err := t.runPacked(nil, t.hive())
+	if err != nil {
+		return TransactionID{}, err
+	}
+	defer putEncoder(e)
+	sum := sha256.Sum256(e.buf)
+	var id TransactionID
+	copy(id[:], sum[:])
+	return id, nil
+}
+
+func (t *Transaction) hive() bool { return t.Chain != nil && t.Chain.Family == chain.Hive }
 
 // RequiredAuthorities merges the requirements of all operations, keeping the
 // first occurrence of each (account, role) pair in operation order.
