@@ -62,6 +62,8 @@ func TestLinkPreviewGolden(t *testing.T) {
 			[]string{"HBD: 100.000 HBD → 95.000 HBD" + by}},
 		{"escrow", `["escrow_transfer",{"from":"__signer","to":"bob","agent":"carol","escrow_id":1,"hbd_amount":"1.000 HBD","hive_amount":"2.000 HIVE","fee":"0.001 HIVE","ratification_deadline":"2030-01-01T00:00:00","escrow_expiration":"2030-02-01T00:00:00","json_meta":"{}"}]`,
 			[]string{"HBD: 100.000 HBD → 99.000 HBD" + by, "HIVE: 1000.000 HIVE → 997.999 HIVE" + by}},
+		{"Hive-Engine token transfer", `["custom_json",{"required_auths":["__signer"],"required_posting_auths":[],"id":"ssc-mainnet-hive","json":"{\"contractName\":\"tokens\",\"contractAction\":\"transfer\",\"contractPayload\":{\"symbol\":\"BEE\",\"to\":\"bob\",\"quantity\":\"10.5\",\"memo\":\"\"}}"}]`,
+			[]string{"BEE on Hive-Engine: 10.5 leave the account (Localsigner does not read Hive-Engine balances, so the balance after is not shown)"}},
 		{"claiming an account token", `["claim_account",{"creator":"__signer","fee":"3.000 HIVE","extensions":[]}]`,
 			[]string{"HIVE: 1000.000 HIVE → 997.000 HIVE" + by}},
 	} {

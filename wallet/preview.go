@@ -118,15 +118,16 @@ func readRate(p *node.DynamicGlobalProperties) (vestsRate, bool) {
 // the node cannot be read, or the account holds less than it would take.
 // Nothing here decides anything: the node's word is shown as the node's.
 func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Operation, facts []tx.Facts) []string {
+	engine := engineLines(account, ops)
 	lines, delegations, needRate := balanceChanges(account, ops, facts)
 	if (len(lines) == 0 && len(delegations) == 0) || w.cfg.Node == nil {
-		return nil
+		return engine
 	}
 	rctx, cancel := context.WithTimeout(ctx, previewTimeout)
 	defer cancel()
 	accts, err := w.cfg.Node.Accounts(rctx, []string{account})
 	if err != nil || len(accts) != 1 {
-		return []string{"Balances: the node did not answer, so the balance after is not shown."}
+		return append([]string{"Balances: the node did not answer, so the balance after is not shown."}, engine...)
 	}
 	a := accts[0]
 	var rate vestsRate
@@ -180,6 +181,23 @@ func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Op
 		all := tx.Amount{Symbol: "HP", Units: rate.hive(total), Precision: 3, Known: true}
 		out = append(out, fmt.Sprintf("Hive Power delegated to @%s becomes %s; the account delegates %s in all now (as the node reports it)",
 			tx.CleanText(d.Delegatee, 16), hp.String(), all.String()))
+	}
+	return append(out, engine...)
+}
+
+// engineLines says, per Hive-Engine token a custom_json takes from the
+// account, how much leaves it: the sidechain keeps those balances and
+// Localsigner reads Hive's nodes only, so there is no before → after.
+func engineLines(account string, ops []tx.Operation) []string {
+	var out []string
+	for _, op := range ops {
+		for _, e := range tx.EngineTransfers(op) {
+			if e.Action == "stake" && (e.To == account || e.To == "") {
+				continue // staked for oneself: it stays the account's
+			}
+			out = append(out, fmt.Sprintf("%s on Hive-Engine: %s leave the account (Localsigner does not read Hive-Engine balances, so the balance after is not shown)",
+				tx.CleanText(e.Symbol, 10), tx.CleanText(e.Quantity, 24)))
+		}
 	}
 	return out
 }

@@ -82,6 +82,17 @@ func sends(ops []tx.Operation) []sent {
 			out = append(out, sent{o.To, o.Amount.Symbol, "", false})
 		case *tx.EscrowTransfer:
 			out = append(out, sent{o.To, "", "", false})
+		case *tx.CustomJSON:
+			// Hive-Engine tokens: the exchanges' token lists are of Hive's
+			// own assets, so only the memo is checked.
+			for _, e := range tx.EngineTransfers(o) {
+				switch e.Action {
+				case "transfer":
+					out = append(out, sent{e.To, "", e.Memo, true})
+				case "stake", "delegate":
+					out = append(out, sent{e.To, "", "", false})
+				}
+			}
 		}
 	}
 	return out

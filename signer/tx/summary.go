@@ -118,6 +118,11 @@ func Summary(c *chain.Chain, op Operation) string {
 		return fmt.Sprintf("%s releases %s and %s of escrow %d to %s", at(o.Who), o.HBDAmount, o.HiveAmount, o.EscrowID, at(o.Receiver))
 	case *CustomJSON:
 		signers := append(append([]string(nil), o.RequiredAuths...), o.RequiredPostingAuths...)
+		if ts := EngineTransfers(o); len(ts) > 0 && len(signers) == 1 {
+			if s := engineSummary(signers[0], ts); s != "" {
+				return s
+			}
+		}
 		return fmt.Sprintf("%s sends the app action %s: %s", ats(signers), quote(o.ID, 32), clean(o.JSON, 120))
 	case *Custom:
 		return fmt.Sprintf("%s sends custom data (id %d, %d bytes)", ats(o.RequiredAuths), o.ID, len(o.Data))
