@@ -18,6 +18,8 @@ import (
 	"localsigner/internal/daemon"
 	"localsigner/internal/hasrelay"
 	"localsigner/internal/testkit"
+	"localsigner/signer/chain"
+	"localsigner/signer/devnet"
 	"localsigner/signer/keys"
 )
 
@@ -213,13 +215,40 @@ func TestHiveAuthRefusals(t *testing.T) {
 // Localsigner; a request the dapp sent before the restart cannot be
 // replayed after it; the file holds no session key in the clear.
 func TestHiveAuthSessionSurvivesRestart(t *testing.T) {
-	var k *testkit.Kit
-	_, url := hasrelay.Start(t, hasrelay.Config{AccountKeys: func(ctx context.Context, name string) ([]keys.PublicKey, error) {
-		return accountKeys(ctx, k, name)
+	// Each Localsigner runs its own devnet of the same genesis, and the
+	// new one registers while it starts: the relay reads the account's
+	// keys from the genesis, not from either's node.
+	g, err := devnet.DefaultGenesis(chain.Hive, "STM", devnet.DefaultPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay, url := hasrelay.Start(t, hasrelay.Config{AccountKeys: func(_ context.Context, name string) ([]keys.PublicKey, error) {
+		for _, a := range g.Accounts {
+			if a.Name != name {
+				continue
+			}
+			var out []keys.PublicKey
+			for _, s := range []string{a.Keys.Owner, a.Keys.Active, a.Keys.Posting, a.Keys.Memo} {
+				if p, err := keys.ParsePublicKey(s, "STM"); err == nil {
+					out = append(out, p)
+				}
+			}
+			return out, nil
+		}
+		return nil, nil
 	}})
+	var k *testkit.Kit
 	on := func(o *daemon.Options) { o.HiveAuth = daemon.HiveAuthOptions{Enabled: true, Relay: url} }
 	k = testkit.Start(t, testkit.Options{Daemon: on})
 	first := k
+	registered := func(want bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); relay.Registered("alice") != want; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the relay never saw alice's PKSA registered: %v", want)
+			}
+		}
+	}
 	d := newGoDapp(t, url, "alice", "c0ffee00-0000-4000-8000-000000000002")
 	d.signIn(k)
 	follow := json.RawMessage(`[["custom_json",{"required_auths":[],"required_posting_auths":["alice"],"id":"follow","json":"[\"follow\",{\"follower\":\"alice\",\"following\":\"bob\",\"what\":[\"blog\"]}]"}]]`)
@@ -237,7 +266,11 @@ func TestHiveAuthSessionSurvivesRestart(t *testing.T) {
 
 	first.Stop()
 	first.DB.Close()
+	// A request sent while no PKSA is registered waits at the relay; the
+	// test sends once the new one has registered, as a dapp would see it.
+	registered(false)
 	k = testkit.Start(t, testkit.Options{Vault: first.Vault, Dir: first.Dir, Daemon: on})
+	registered(true)
 	if m := d.answer(d.send(hiveauth.CmdSignReq, hiveauth.SignReqData{KeyType: "posting", Ops: follow, Broadcast: true, Nonce: nonce}, d.key)); m.Cmd != hiveauth.CmdSignErr ||
 		!strings.Contains(d.errorText(m), "nonce") {
 		t.Fatalf("a replay after the restart: %+v %s", m, d.errorText(m))
