@@ -3,6 +3,8 @@ package wallet
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"localsigner/signer/chain"
@@ -148,6 +150,12 @@ func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Op
 			s = []string{a.SavingsBalance, a.SavingsHBDBalance}
 		}
 		for _, v := range s {
+			if w.cfg.Chain.Family == chain.Graphene {
+				if u, ok := coreUnits(w.cfg.Chain, v); ok && symbol == w.cfg.Chain.CoreSymbol {
+					return u, true
+				}
+				continue
+			}
 			if amt, err := tx.ParseAsset(w.cfg.Chain, v); err == nil && amt.Symbol == symbol {
 				return amt.Amount, true
 			}
@@ -242,4 +250,16 @@ func balanceText(l *balanceLine, held func(tx.Balance, string) (int64, bool), ve
 		suffix = " " + l.suffix
 	}
 	return fmt.Sprintf("%s: %s → %s%s (as the node reports it)", label, amt(before), amt(after), suffix), true
+}
+
+// coreUnits reads a Graphene core balance as the node client writes it
+// ("10000.00000 PPY") in units.
+func coreUnits(c *chain.Chain, s string) (int64, bool) {
+	num, sym, _ := strings.Cut(s, " ")
+	whole, frac, _ := strings.Cut(num, ".")
+	if sym != c.CoreSymbol || len(frac) != int(c.CorePrecision) {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(whole+frac, 10, 64)
+	return v, err == nil && v >= 0
 }
