@@ -127,6 +127,9 @@ type Transaction struct {
 	// read from the node when the user is asked; empty when nothing is
 	// taken from a liquid balance.
 	Balances []string `json:"balances,omitempty"`
+	// BalanceChanges are the same balances for scripts, one per balance
+	// and asset the node reported (Balances also says what it could not).
+	BalanceChanges []BalanceChange `json:"balance_changes,omitempty"`
 	// Reason says why the user is asked rather than the grant deciding.
 	Reason string `json:"reason"`
 	// Remember, when not empty, offers "don't ask again": what the user
@@ -155,6 +158,23 @@ type Transaction struct {
 	// what the paying account holds, read from the node when the user is
 	// asked; nil on a chain without them.
 	RC *RC `json:"rc,omitempty"`
+}
+
+// BalanceChange is one balance a transaction changes, read from the node
+// when the user is asked.
+type BalanceChange struct {
+	// Balance is "liquid", "savings" or "hive_power".
+	Balance string `json:"balance"`
+	// Asset is the symbol: "HIVE", "HBD", "HP", "PPY".
+	Asset string `json:"asset"`
+	// Before and After are amounts with their symbol ("1000.000 HIVE");
+	// After is negative when the account holds too little (the chain
+	// would refuse it).
+	Before string `json:"before"`
+	After  string `json:"after"`
+	// When says when After is reached if not at once ("in 3 days",
+	// "over 13 weeks").
+	When string `json:"when,omitempty"`
 }
 
 // RC is a resource-credit estimate. Only Text is set when the node did

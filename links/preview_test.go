@@ -1,9 +1,11 @@
 package links_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"localsigner/approval"
 	"localsigner/internal/testkit"
 	"localsigner/links"
 	"localsigner/signer/chain"
@@ -71,6 +73,16 @@ func TestLinkPreviewGolden(t *testing.T) {
 		p := confirmation(t, k.Admin)
 		if got := strings.Join(p.Transaction.Balances, "\n"); got != strings.Join(c.want, "\n") {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, p.Transaction.Balances, c.want)
+		}
+		if c.name == "savings withdrawal" {
+			// The same, for scripts (approvals --json): per balance and asset.
+			want := []approval.BalanceChange{
+				{Balance: "liquid", Asset: "HIVE", Before: "1000.000 HIVE", After: "1005.000 HIVE", When: "in 3 days"},
+				{Balance: "savings", Asset: "HIVE", Before: "50.000 HIVE", After: "45.000 HIVE"},
+			}
+			if !slices.Equal(p.Transaction.BalanceChanges, want) {
+				t.Errorf("%s: balance changes %+v", c.name, p.Transaction.BalanceChanges)
+			}
 		}
 		if err := k.Admin.Deny(p.ID); err != nil {
 			t.Fatal(err)

@@ -174,8 +174,8 @@ func (w *Wallet) confirm(ctx context.Context, req *Request, g *authz.Grant, name
 		authority = roles[len(roles)-1]
 	}
 	tc := &approval.Transaction{Authority: authority.String(), Reason: reason, Spending: spendingText(facts),
-		Via: req.Via, Source: req.Source, Callback: req.Callback, SignOnly: req.NoBroadcast, Notes: req.Notes,
-		Balances: w.balancePreview(ctx, req.Account, req.Ops, facts), RC: req.rc}
+		Via: req.Via, Source: req.Source, Callback: req.Callback, SignOnly: req.NoBroadcast, Notes: req.Notes, RC: req.rc}
+	tc.Balances, tc.BalanceChanges = w.balancePreview(ctx, req.Account, req.Ops, facts)
 	if g != nil {
 		tc.GrantID = g.ID
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"localsigner/approval"
 	"localsigner/signer/chain"
 	"localsigner/signer/node"
 	"localsigner/signer/tx"
@@ -119,17 +120,17 @@ func readRate(p *node.DynamicGlobalProperties) (vestsRate, bool) {
 // (vesting shares in HIVE at the chain's rate) likewise. It says so when
 // the node cannot be read, or the account holds less than it would take.
 // Nothing here decides anything: the node's word is shown as the node's.
-func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Operation, facts []tx.Facts) []string {
+func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Operation, facts []tx.Facts) ([]string, []approval.BalanceChange) {
 	engine := engineLines(account, ops)
 	lines, delegations, needRate := balanceChanges(account, ops, facts)
 	if (len(lines) == 0 && len(delegations) == 0) || w.cfg.Node == nil {
-		return engine
+		return engine, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, previewTimeout)
 	defer cancel()
 	accts, err := w.cfg.Node.Accounts(rctx, []string{account})
 	if err != nil || len(accts) != 1 {
-		return append([]string{"Balances: the node did not answer, so the balance after is not shown."}, engine...)
+		return append([]string{"Balances: the node did not answer, so the balance after is not shown."}, engine...), nil
 	}
 	a := accts[0]
 	var rate vestsRate
@@ -167,13 +168,15 @@ func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Op
 		return amt.Amount, err == nil && amt.Symbol == "VESTS"
 	}
 	var out []string
+	var changes []approval.BalanceChange
 	for _, kind := range []tx.Balance{tx.Liquid, tx.Savings, tx.Staked} {
 		for _, l := range lines {
 			if l.kind != kind {
 				continue
 			}
-			if line, ok := balanceText(l, held, vests, a, rate, haveRate); ok {
+			if line, ch, ok := balanceText(l, held, vests, a, rate, haveRate); ok {
 				out = append(out, line)
+				changes = append(changes, ch)
 			}
 		}
 	}
@@ -190,7 +193,7 @@ func (w *Wallet) balancePreview(ctx context.Context, account string, ops []tx.Op
 		out = append(out, fmt.Sprintf("Hive Power delegated to @%s becomes %s; the account delegates %s in all now (as the node reports it)",
 			tx.CleanText(d.Delegatee, 16), hp.String(), all.String()))
 	}
-	return append(out, engine...)
+	return append(out, engine...), changes
 }
 
 // engineLines says, per Hive-Engine token a custom_json takes from the
@@ -210,18 +213,20 @@ func engineLines(account string, ops []tx.Operation) []string {
 	return out
 }
 
-// balanceText writes one line of the preview, or false when the node's
-// answer does not give the balance.
+// balanceText writes one line of the preview and the change for scripts,
+// or false when the node's answer does not give the balance.
 func balanceText(l *balanceLine, held func(tx.Balance, string) (int64, bool), vests func(string) (int64, bool),
-	a node.Account, rate vestsRate, haveRate bool) (string, bool) {
+	a node.Account, rate vestsRate, haveRate bool) (string, approval.BalanceChange, bool) {
 	label, symbol, precision := l.symbol, l.symbol, l.precision
+	kind := "liquid"
 	var before, delta int64
 	switch l.kind {
 	case tx.Staked:
 		v, ok := vests(a.VestingShares)
 		if !ok || !haveRate {
-			return "", false
+			return "", approval.BalanceChange{}, false
 		}
+		kind = "hive_power"
 		label, symbol, precision = "Hive Power", "HP", 3
 		before, delta = rate.hive(v), l.delta
 		if l.symbol == "VESTS" {
@@ -230,26 +235,27 @@ func balanceText(l *balanceLine, held func(tx.Balance, string) (int64, bool), ve
 	default:
 		h, ok := held(l.kind, l.symbol)
 		if !ok {
-			return "", false
+			return "", approval.BalanceChange{}, false
 		}
 		before, delta = h, l.delta
 		if l.kind == tx.Savings {
-			label = "Savings"
+			label, kind = "Savings", "savings"
 		}
 	}
 	amt := func(u int64) string {
 		return tx.Amount{Symbol: symbol, Units: u, Precision: precision, Known: true}.String()
 	}
 	after := before + delta
+	ch := approval.BalanceChange{Balance: kind, Asset: symbol, Before: amt(before), After: amt(after), When: l.suffix}
 	if after < 0 {
 		return fmt.Sprintf("%s: the account holds %s, less than the %s this takes: the chain will refuse it",
-			label, amt(before), amt(-delta)), true
+			label, amt(before), amt(-delta)), ch, true
 	}
 	suffix := ""
 	if l.suffix != "" {
 		suffix = " " + l.suffix
 	}
-	return fmt.Sprintf("%s: %s → %s%s (as the node reports it)", label, amt(before), amt(after), suffix), true
+	return fmt.Sprintf("%s: %s → %s%s (as the node reports it)", label, amt(before), amt(after), suffix), ch, true
 }
 
 // coreUnits reads a Graphene core balance as the node client writes it

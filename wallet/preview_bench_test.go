@@ -39,7 +39,7 @@ func BenchmarkPreview(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if bal := w.balancePreview(ctx, "alice", ops, facts); len(bal) != 1 {
+		if bal, _ := w.balancePreview(ctx, "alice", ops, facts); len(bal) != 1 {
 			b.Fatalf("balances %q", bal)
 		}
 		if est := w.estimateRC(ctx, ops, 1, nil); est == nil || est.Cost <= 0 {

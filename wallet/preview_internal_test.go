@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"localsigner/approval"
 	"localsigner/signer/chain"
 	"localsigner/signer/devnet"
 	"localsigner/signer/node"
@@ -38,8 +39,11 @@ func TestPeerplaysTransferPreview(t *testing.T) {
 	op := &tx.PeerplaysTransfer{From: from, To: to, Fee: tx.GrapheneAsset{Amount: 20000, AssetID: core},
 		Amount: tx.GrapheneAsset{Amount: 1_000_000, AssetID: core}}
 	w := &Wallet{cfg: Config{Chain: c, Node: n}}
-	got := w.balancePreview(context.Background(), "alice", []tx.Operation{op}, []tx.Facts{tx.Describe(c, op)})
+	got, changes := w.balancePreview(context.Background(), "alice", []tx.Operation{op}, []tx.Facts{tx.Describe(c, op)})
 	if want := "PPY: 10000.00000 PPY → 9989.80000 PPY (as the node reports it)"; len(got) != 1 || got[0] != want {
 		t.Errorf("preview %q, want %q", got, want)
+	}
+	if len(changes) != 1 || changes[0] != (approval.BalanceChange{Balance: "liquid", Asset: "PPY", Before: "10000.00000 PPY", After: "9989.80000 PPY"}) {
+		t.Errorf("changes %+v", changes)
 	}
 }
