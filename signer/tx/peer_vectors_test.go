@@ -2,6 +2,7 @@ package tx_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+
 	"localsigner/internal/vectors"
 	"localsigner/signer/chain"
 	"localsigner/signer/internal/privkey"
@@ -17,9 +20,23 @@ import (
 	"localsigner/signer/tx"
 )
 
-// peerVectorFile holds the vectors scripts/peer-vectors/gen.mjs makes with
-// dhive and hive-tx for the Hive operations the shared vectors lack.
-const peerVectorFile = "peer_vectors.json"
+// peerVectorFiles are the vector files scripts/peer-vectors makes for the
+// operations the shared vectors lack: gen.mjs with dhive and hive-tx for
+// Hive, gen-peerplays.mjs with bitsharesjs and peerplaysjs-lib for
+// Peerplays.
+var peerVectorFiles = []peerVectorFile{
+	{name: "peer_vectors.json", set: "localsigner_peer_vectors", peers: []string{"@hiveio/dhive", "hive-tx"}, family: chain.Hive},
+	{name: "peer_vectors_peerplays.json", set: "localsigner_peer_vectors_peerplays", peers: []string{"bitsharesjs", "peerplaysjs-lib"}, family: chain.Graphene},
+}
+
+// peerVectorFile is one generated file: its name in testdata, its set, the
+// peers it must name and the chain family of every vector in it.
+type peerVectorFile struct {
+	name   string
+	set    string
+	peers  []string
+	family chain.Family
+}
 
 // peerKey is a signing key with the derivation the generator used.
 type peerKey struct {
@@ -40,9 +57,9 @@ type peerVector struct {
 	SigningKeys []peerKey `json:"signing_keys"`
 }
 
-func loadPeerVectors(t *testing.T) []peerVector {
+func loadPeerVectors(t *testing.T, pf peerVectorFile) []peerVector {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", peerVectorFile))
+	b, err := os.ReadFile(filepath.Join("testdata", pf.name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,16 +70,23 @@ func loadPeerVectors(t *testing.T) []peerVector {
 		Vectors []peerVector      `json:"vectors"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatalf("%s: %v", peerVectorFile, err)
+		t.Fatalf("%s: %v", pf.name, err)
 	}
-	if f.Format != "localsigner-signing-vectors/1" || f.Set != "localsigner_peer_vectors" {
-		t.Fatalf("%s: format %q set %q", peerVectorFile, f.Format, f.Set)
+	if f.Format != "localsigner-signing-vectors/1" || f.Set != pf.set {
+		t.Fatalf("%s: format %q set %q", pf.name, f.Format, f.Set)
 	}
-	if f.Peers["@hiveio/dhive"] == "" || f.Peers["hive-tx"] == "" {
-		t.Fatalf("%s: peers %v, want dhive and hive-tx", peerVectorFile, f.Peers)
+	for _, p := range pf.peers {
+		if f.Peers[p] == "" {
+			t.Fatalf("%s: peers %v, want %v", pf.name, f.Peers, pf.peers)
+		}
 	}
 	if len(f.Vectors) == 0 {
-		t.Fatalf("%s: no vectors", peerVectorFile)
+		t.Fatalf("%s: no vectors", pf.name)
+	}
+	for _, v := range f.Vectors {
+		if c := chainOf(t, v.Transaction); c.Family != pf.family {
+			t.Fatalf("%s: vector %s is for chain %s, not of this file's family", pf.name, v.Name, c.Name)
+		}
 	}
 	return f.Vectors
 }
@@ -89,7 +113,11 @@ func chainOf(t *testing.T, v vectors.Transaction) *chain.Chain {
 }
 
 func TestPeerVectors(t *testing.T) {
-	for _, v := range loadPeerVectors(t) {
+	var all []peerVector
+	for _, pf := range peerVectorFiles {
+		all = append(all, loadPeerVectors(t, pf)...)
+	}
+	for _, v := range all {
 		t.Run(v.Name, func(t *testing.T) {
 			c := chainOf(t, v.Transaction)
 			tr, err := tx.Decode(c, v.Transaction.Transaction)
@@ -159,9 +187,12 @@ func checkPeerSignatures(t *testing.T, c *chain.Chain, tr *tx.Transaction, v pee
 	}
 }
 
-// checkPeerSigning: each key derives from its login as published, and our
-// signer, given its WIF, signs the digest with a signature that recovers to
-// it. The signer reproduces dhive's nonces, so the bytes must match too.
+// checkPeerSigning: each key derives from its login or seed as published,
+// and our signer, given its WIF, signs the digest with a canonical signature
+// that recovers to it. The signer reproduces dhive's nonces, so on Hive the
+// bytes must match too. On Peerplays the published signatures are
+// bitsharesjs', whose nonce scheme differs from our signer's; the test
+// reproduces that scheme (bitsharesjsSign) to hold them byte for byte.
 func checkPeerSigning(t *testing.T, c *chain.Chain, v peerVector, digest [32]byte) {
 	t.Helper()
 	for i, k := range v.SigningKeys {
@@ -175,25 +206,13 @@ func checkPeerSigning(t *testing.T, c *chain.Chain, v peerVector, digest [32]byt
 		if b := p.Bytes(); hex.EncodeToString(b) != k.PrivateKeyHex {
 			t.Errorf("key %d: private key hex differs from the WIF", i)
 		}
-		if d := k.Derivation; d.Method == "login" {
-			if d.Seed != d.Account+d.Role+d.Password {
-				t.Errorf("key %d: seed %q is not account+role+password", i, d.Seed)
-			}
-			q, err := privkey.FromLogin(d.Account, d.Role, d.Password)
-			if err != nil {
-				t.Fatalf("key %d: %v", i, err)
-			}
-			if q.WIF() != k.WIF {
-				t.Errorf("key %d: login %s/%s derives a different key", i, d.Account, d.Role)
-			}
-			q.Zero()
-		} else {
-			t.Errorf("key %d: derivation %q, want login", i, d.Method)
-		}
+		checkPeerDerivation(t, i, k)
 		sig, err := p.Sign(digest)
-		p.Zero()
 		if err != nil {
 			t.Fatalf("key %d: Sign: %v", i, err)
+		}
+		if !sig.IsCanonical() {
+			t.Errorf("key %d: our signature %s is not canonical", i, sig)
 		}
 		pub, err := keys.Recover(digest, sig)
 		if err != nil {
@@ -202,10 +221,107 @@ func checkPeerSigning(t *testing.T, c *chain.Chain, v peerVector, digest [32]byt
 		if got := pub.Format(c.Prefix); got != k.PublicKey {
 			t.Errorf("key %d: our signature recovers to %s, want %s", i, got, k.PublicKey)
 		}
-		if sig.String() != v.Signatures[i] {
-			t.Errorf("key %d: our signature\n%s\ndhive's (nonce attempt %d)\n%s", i, sig, v.SignatureChecks[i].DhiveNonceAttempt, v.Signatures[i])
+		switch check := v.SignatureChecks[i]; {
+		case c.Family == chain.Hive:
+			if sig.String() != v.Signatures[i] {
+				t.Errorf("key %d: our signature\n%s\ndhive's (nonce attempt %d)\n%s", i, sig, check.DhiveNonceAttempt, v.Signatures[i])
+			}
+		case check.BitsharesjsNonceAttempt == nil:
+			t.Errorf("signature %d: no bitsharesjs_nonce_attempt", i)
+		default:
+			kb := p.Bytes()
+			bsig, attempt := bitsharesjsSign(t, kb, pub, digest)
+			clear(kb)
+			if bsig.String() != v.Signatures[i] || attempt != *check.BitsharesjsNonceAttempt {
+				t.Errorf("key %d: bitsharesjs' scheme gives (attempt %d)\n%s\npublished (attempt %d)\n%s", i, attempt, bsig, *check.BitsharesjsNonceAttempt, v.Signatures[i])
+			}
+		}
+		p.Zero()
+	}
+}
+
+// checkPeerDerivation: key k derives from its published login or seed.
+func checkPeerDerivation(t *testing.T, i int, k peerKey) {
+	t.Helper()
+	var q *privkey.PrivateKey
+	var err error
+	switch d := k.Derivation; d.Method {
+	case "login":
+		if d.Seed != d.Account+d.Role+d.Password {
+			t.Errorf("key %d: seed %q is not account+role+password", i, d.Seed)
+		}
+		q, err = privkey.FromLogin(d.Account, d.Role, d.Password)
+	case "seed":
+		if d.Seed == "" {
+			t.Fatalf("key %d: seed derivation without a seed", i)
+		}
+		q, err = privkey.FromSeed(d.Seed)
+	default:
+		t.Errorf("key %d: derivation %q, want login or seed", i, d.Method)
+		return
+	}
+	if err != nil {
+		t.Fatalf("key %d: %v", i, err)
+	}
+	if q.WIF() != k.WIF {
+		t.Errorf("key %d: %s derivation %+v gives a different key", i, k.Derivation.Method, k.Derivation)
+	}
+	q.Zero()
+}
+
+// bitsharesjsSign signs digest as bitsharesjs 6.0.3 (and peerplaysjs-lib
+// 0.8.9) do: for attempt n = 0, 1, … the nonce is RFC 6979 over (key, h) with
+// h = digest for n = 0 and sha256(digest ‖ n zero bytes) after, the digest is
+// signed, s is made low, and the first result whose r and s are fc canonical
+// (both DER-encode in 32 bytes) wins. It returns the signature, with the
+// header that recovers pub, and the attempt.
+func bitsharesjsSign(t *testing.T, key []byte, pub keys.PublicKey, digest [32]byte) (keys.Signature, int) {
+	t.Helper()
+	var d, e secp256k1.ModNScalar
+	if d.SetByteSlice(key) || d.IsZero() {
+		t.Fatal("private key out of range")
+	}
+	e.SetBytes(&digest)
+	for attempt := 0; attempt < 64; attempt++ {
+		h := digest
+		if attempt > 0 {
+			h = sha256.Sum256(append(digest[:], make([]byte, attempt)...))
+		}
+		// bitsharesjs retries further RFC 6979 output if r or s is zero.
+		for extra := uint32(0); ; extra++ {
+			k := secp256k1.NonceRFC6979(key, h[:], nil, nil, extra)
+			var kG secp256k1.JacobianPoint
+			secp256k1.ScalarBaseMultNonConst(k, &kG)
+			kG.ToAffine()
+			var rb [32]byte
+			kG.X.PutBytes(&rb)
+			var r secp256k1.ModNScalar
+			r.SetBytes(&rb) // r = x mod n
+			s := new(secp256k1.ModNScalar).Mul2(&r, &d).Add(&e).Mul(new(secp256k1.ModNScalar).InverseValNonConst(k))
+			if r.IsZero() || s.IsZero() {
+				continue
+			}
+			if s.IsOverHalfOrder() {
+				s.Negate()
+			}
+			var sig keys.Signature
+			rb, sb := r.Bytes(), s.Bytes()
+			copy(sig[1:33], rb[:])
+			copy(sig[33:], sb[:])
+			if !keys.IsFCCanonical(&rb, &sb) {
+				break
+			}
+			for header := byte(keys.CompactHeaderBase); header < keys.CompactHeaderBase+4; header++ {
+				sig[0] = header
+				if got, err := keys.Recover(digest, sig); err == nil && got == pub {
+					return sig, attempt
+				}
+			}
+			t.Fatal("bitsharesjsSign: no recovery id recovers the key")
 		}
 	}
+	t.Fatal("bitsharesjsSign: no canonical signature in 64 attempts")
+	return keys.Signature{}, 0
 }
 
 // checkPeerJSON: our JSON output is the vector's JSON (member order aside)
@@ -263,18 +379,33 @@ func sortedAuthorities(m map[string][]string) map[string][]string {
 // TestPeerVectorsCoverHive: with the shared vectors, every Hive operation
 // in the registry has at least one peer-made vector.
 func TestPeerVectorsCoverHive(t *testing.T) {
+	checkPeerCoverage(t, chain.Hive, "Hive")
+}
+
+// TestPeerVectorsCoverPeerplays: with the shared vectors, every Peerplays
+// (Graphene) operation in the registry has at least one peer-made vector.
+func TestPeerVectorsCoverPeerplays(t *testing.T) {
+	checkPeerCoverage(t, chain.Graphene, "Peerplays")
+}
+
+// checkPeerCoverage: across the shared vectors and every generated file,
+// each operation the registry has for family appears in some vector.
+func checkPeerCoverage(t *testing.T, family chain.Family, what string) {
+	t.Helper()
 	shared, err := vectors.Transactions()
 	if err != nil {
 		t.Fatalf("shared vectors are required: %v", err)
 	}
 	all := slices.Clone(shared)
-	for _, v := range loadPeerVectors(t) {
-		all = append(all, v.Transaction)
+	for _, pf := range peerVectorFiles {
+		for _, v := range loadPeerVectors(t, pf) {
+			all = append(all, v.Transaction)
+		}
 	}
 	covered := map[string][]string{}
 	for _, v := range all {
 		c := chainOf(t, v)
-		if c.Family != chain.Hive {
+		if c.Family != family {
 			continue
 		}
 		tr, err := tx.Decode(c, v.Transaction)
@@ -285,13 +416,13 @@ func TestPeerVectorsCoverHive(t *testing.T) {
 			covered[op.Name()] = append(covered[op.Name()], v.Name)
 		}
 	}
-	specs := tx.Specs(chain.Hive)
+	specs := tx.Specs(family)
 	if len(specs) == 0 {
-		t.Fatal("no Hive operations in the registry")
+		t.Fatalf("no %s operations in the registry", what)
 	}
 	for _, s := range specs {
 		if len(covered[s.Name]) == 0 {
-			t.Errorf("Hive operation %s (%d) has no peer vector", s.Name, s.ID)
+			t.Errorf("%s operation %s (%d) has no peer vector", what, s.Name, s.ID)
 		}
 	}
 }
