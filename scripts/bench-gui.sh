@@ -44,6 +44,10 @@ cat >"$work/hello/main.go" <<'EOF'
 package main
 
 import (
+	"fmt"
+	"os"
+
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/widget"
 )
@@ -52,6 +56,12 @@ func main() {
 	a := app.New()
 	w := a.NewWindow("Hello")
 	w.SetContent(widget.NewLabel("Hello, world"))
+	// HELLO_SIZE=860x600 opens it at the app's default size: a larger
+	// window's framebuffers cost memory whatever it shows.
+	var wd, ht float32
+	if _, err := fmt.Sscanf(os.Getenv("HELLO_SIZE"), "%fx%f", &wd, &ht); err == nil {
+		w.Resize(fyne.NewSize(wd, ht))
+	}
 	w.ShowAndRun()
 }
 EOF
@@ -129,6 +139,7 @@ echo "| program | cold start (exec → window mapped) | RSS while idle: median (
 echo "|---|---|---|---|"
 for round in $(seq "$RUNS"); do
 	measure hello "hello world" '^Hello$' "" -- "$work/hello-world"
+	measure hellosized "hello world at 860×600" '^Hello$' "" -- env HELLO_SIZE=860x600 "$work/hello-world"
 	measure locked "localsigner --devnet, locked" '^Localsigner$' "" -- "${app[@]}"
 	measure unlocked "localsigner --devnet, unlocked" '^Localsigner$' "sleep 0.5; $unlock" -- "${app[@]}"
 done
@@ -139,20 +150,22 @@ summary() {
 	vals=$(awk -v k="$1" -v f="$2" -v s="$3" '$1 == k { print $f / s }' "$work/results")
 	printf "$4 ($4–$4)" "$(median <<<"$vals")" "$(sort -g <<<"$vals" | head -1)" "$(sort -g <<<"$vals" | tail -1)"
 }
-# ratio KEY FIELD: per round, KEY's value over the hello world's; "median (min–max)".
+# ratio KEY FIELD [BASE]: per round, KEY's value over BASE's (the hello world by default);
+# "median (min–max)".
 ratio() {
 	local vals
-	vals=$(awk -v k="$1" -v f="$2" '$1 == "hello" { h[$2] = $f } $1 == k { r[$2] = $f } END { for (i in r) printf "%.4f\n", r[i] / h[i] }' "$work/results")
+	vals=$(awk -v k="$1" -v f="$2" -v b="${3:-hello}" '$1 == b { h[$2] = $f } $1 == k { r[$2] = $f } END { for (i in r) printf "%.4f\n", r[i] / h[i] }' "$work/results")
 	printf "%.2f× (%.2f–%.2f)" "$(median <<<"$vals")" "$(sort -g <<<"$vals" | head -1)" "$(sort -g <<<"$vals" | tail -1)"
 }
 echo
 echo "Summary over $RUNS rounds: median (range)."
 echo
-echo "| program | cold start | idle RSS | RSS ÷ hello world's, same round | idle CPU |"
-echo "|---|---|---|---|---|"
-echo "| hello world | $(summary hello 3 1 %.0f) ms | $(summary hello 4 1024 %.1f) MB | 1 | $(summary hello 5 1 %.2f) % |"
+echo "| program | cold start | idle RSS | RSS ÷ hello world's, same round | ÷ hello world at 860×600 | idle CPU |"
+echo "|---|---|---|---|---|---|"
+echo "| hello world | $(summary hello 3 1 %.0f) ms | $(summary hello 4 1024 %.1f) MB | 1 | | $(summary hello 5 1 %.2f) % |"
+echo "| hello world at 860×600 | $(summary hellosized 3 1 %.0f) ms | $(summary hellosized 4 1024 %.1f) MB | $(ratio hellosized 4) | 1 | $(summary hellosized 5 1 %.2f) % |"
 for k in locked unlocked; do
-	echo "| localsigner --devnet, $k | $(summary $k 3 1 %.0f) ms | $(summary $k 4 1024 %.1f) MB | $(ratio $k 4) | $(summary $k 5 1 %.2f) % |"
+	echo "| localsigner --devnet, $k | $(summary $k 3 1 %.0f) ms | $(summary $k 4 1024 %.1f) MB | $(ratio $k 4) | $(ratio $k 4 hellosized) | $(summary $k 5 1 %.2f) % |"
 done
 echo
 tray=no
