@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,7 +76,19 @@ func startXServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// SIGTERM lets Xvfb remove its lock and socket, so the next test's
+	// server does not meet a stale display of the same number.
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(r).ReadString('\n')
@@ -86,7 +99,16 @@ func startXServer(t *testing.T) string {
 		if n == "" {
 			t.Fatal("Xvfb did not report its display")
 		}
-		ownDisplay = ":" + n
+		d := ":" + n
+		// Ready means a client can connect: wait for that, not just the
+		// number, before the app is started on it.
+		for deadline := time.Now().Add(10 * time.Second); exec.Command("xprop", "-display", d, "-root", "-len", "1").Run() != nil; {
+			if time.Now().After(deadline) {
+				t.Fatalf("Xvfb reported display %s but takes no connection", d)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ownDisplay = d
 		return ownDisplay
 	case <-time.After(20 * time.Second):
 		t.Fatal("Xvfb did not start in 20 s")
