@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"localsigner/signer/chain"
 )
 
 // Dir finds the shared vector directory: $LOCALSIGNER_VECTORS if set, else
@@ -167,4 +169,24 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// ChainOf picks the chain a transaction vector was made for; the chain id
+// in the vector must match, so a wrong mapping cannot pass silently.
+func ChainOf(v Transaction) (*chain.Chain, error) {
+	name := v.Chain
+	switch {
+	case v.Chain == "hive" && v.Network == "testnet":
+		name = "hive-testnet"
+	case v.Chain == "hive" && v.Network == "custom":
+		name = v.ChainID
+	}
+	c, err := chain.Lookup(name, v.AddressPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if c.IDHex() != v.ChainID {
+		return nil, fmt.Errorf("chain %s has id %s, vector says %s", name, c.IDHex(), v.ChainID)
+	}
+	return c, nil
 }

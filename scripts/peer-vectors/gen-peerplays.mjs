@@ -26,37 +26,18 @@
 
 import { createRequire } from 'node:module'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { check, fail, load, loadPinned } from './common.mjs'
 
 const require = createRequire(import.meta.url)
+import { readFileSync } from 'node:fs'
 
 const PINNED = { bitsharesjs: '6.0.3', 'peerplaysjs-lib': '0.8.9' }
-
-function load (name) {
-  try {
-    return require(name)
-  } catch (e) {
-    fail(`cannot load ${name} (${e.code || e.message}); install it and set NODE_PATH, see the top of this file`)
-  }
-}
-
-function fail (msg) {
-  process.stderr.write(`peer-vectors: ${msg}\n`)
-  process.exit(1)
-}
-
-function check (cond, msg) {
-  if (!cond) fail(msg)
-}
 
 // Both peers console.log a warning from their signing loop after every ten
 // attempts; keep stdout for the JSON.
 console.log = (...args) => process.stderr.write(`peer-vectors: peer said: ${args.join(' ')}\n`)
 
-for (const [name, want] of Object.entries(PINNED)) {
-  const got = load(`${name}/package.json`).version
-  check(got === want, `${name} is ${got}, want ${want}`)
-}
+loadPinned(PINNED)
 const bts = load('bitsharesjs')
 const ppy = load('peerplaysjs-lib')
 // bitsharesjs' ECDSA, to find which attempt of its canonical loop signed.

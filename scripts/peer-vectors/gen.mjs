@@ -23,32 +23,13 @@
 
 import { createRequire } from 'node:module'
 import { createHash } from 'node:crypto'
+import { check, fail, load, loadPinned } from './common.mjs'
 
 const require = createRequire(import.meta.url)
 
 const PINNED = { '@hiveio/dhive': '1.3.6', 'hive-tx': '7.2.1' }
 
-function load (name) {
-  try {
-    return require(name)
-  } catch (e) {
-    fail(`cannot load ${name} (${e.code || e.message}); install it and set NODE_PATH, see the top of this file`)
-  }
-}
-
-function fail (msg) {
-  process.stderr.write(`peer-vectors: ${msg}\n`)
-  process.exit(1)
-}
-
-function check (cond, msg) {
-  if (!cond) fail(msg)
-}
-
-for (const [name, want] of Object.entries(PINNED)) {
-  const got = load(`${name}/package.json`).version
-  check(got === want, `${name} is ${got}, want ${want}`)
-}
+loadPinned(PINNED)
 const dhive = load('@hiveio/dhive')
 const hivetx = load('hive-tx')
 // dhive's own dependencies, resolved from where dhive is installed.

@@ -84,30 +84,18 @@ func loadPeerVectors(t *testing.T, pf peerVectorFile) []peerVector {
 		t.Fatalf("%s: no vectors", pf.name)
 	}
 	for _, v := range f.Vectors {
-		if c := chainOf(t, v.Transaction); c.Family != pf.family {
+		if c := mustChain(t, v.Transaction); c.Family != pf.family {
 			t.Fatalf("%s: vector %s is for chain %s, not of this file's family", pf.name, v.Name, c.Name)
 		}
 	}
 	return f.Vectors
 }
 
-// chainOf picks the chain a vector was made for and checks its id, as
-// vectorChain does for the shared vectors.
-func chainOf(t *testing.T, v vectors.Transaction) *chain.Chain {
+func mustChain(t *testing.T, v vectors.Transaction) *chain.Chain {
 	t.Helper()
-	name := v.Chain
-	switch {
-	case v.Chain == "hive" && v.Network == "testnet":
-		name = "hive-testnet"
-	case v.Chain == "hive" && v.Network == "custom":
-		name = v.ChainID
-	}
-	c, err := chain.Lookup(name, v.AddressPrefix)
+	c, err := vectors.ChainOf(v)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if c.IDHex() != v.ChainID {
-		t.Fatalf("chain %s has id %s, vector says %s", name, c.IDHex(), v.ChainID)
 	}
 	return c
 }
@@ -119,7 +107,7 @@ func TestPeerVectors(t *testing.T) {
 	}
 	for _, v := range all {
 		t.Run(v.Name, func(t *testing.T) {
-			c := chainOf(t, v.Transaction)
+			c := mustChain(t, v.Transaction)
 			tr, err := tx.Decode(c, v.Transaction.Transaction)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
@@ -404,7 +392,7 @@ func checkPeerCoverage(t *testing.T, family chain.Family, what string) {
 	}
 	covered := map[string][]string{}
 	for _, v := range all {
-		c := chainOf(t, v)
+		c := mustChain(t, v)
 		if c.Family != family {
 			continue
 		}

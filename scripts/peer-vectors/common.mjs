@@ -1,0 +1,32 @@
+// common.mjs: what both vector generators share: loading the peers from
+// NODE_PATH at their pinned versions, and stopping with a message (and
+// nothing on stdout) when anything disagrees.
+
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+
+export function fail (msg) {
+  process.stderr.write(`peer-vectors: ${msg}\n`)
+  process.exit(1)
+}
+
+export function check (cond, msg) {
+  if (!cond) fail(msg)
+}
+
+export function load (name) {
+  try {
+    return require(name)
+  } catch (e) {
+    fail(`cannot load ${name} (${e.code || e.message}); install it and set NODE_PATH, see the top of the generator`)
+  }
+}
+
+// loadPinned checks every peer is at its pinned version (name → version).
+export function loadPinned (pinned) {
+  for (const [name, want] of Object.entries(pinned)) {
+    const got = load(`${name}/package.json`).version
+    check(got === want, `${name} is ${got}, want ${want}`)
+  }
+}
