@@ -30,3 +30,29 @@ export function loadPinned (pinned) {
     check(got === want, `${name} is ${got}, want ${want}`)
   }
 }
+
+// vectorRecord is one transaction vector in the shared vectors' format
+// (localsigner-signing-vectors/1): the spec s (name, description, tags,
+// required), the chain, the unsigned transaction and what the peers made
+// of it.
+export function vectorRecord ({ s, chain, chainIdHex, prefix, unsigned, raw, digest, id, keys, signatures, checks, crossChecks }) {
+  return {
+    name: s.name,
+    description: s.description,
+    chain,
+    network: 'mainnet',
+    chain_id: chainIdHex,
+    address_prefix: prefix,
+    tags: s.tags,
+    required_authorities: s.required,
+    transaction: { ...unsigned, signatures },
+    serialized_hex: raw.toString('hex'),
+    digest_hex: digest.toString('hex'),
+    transaction_id: id,
+    signing_keys: keys.map((k) => k.record),
+    signatures,
+    canonical: true,
+    signature_checks: checks,
+    cross_checks: crossChecks
+  }
+}

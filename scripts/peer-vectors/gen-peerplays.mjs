@@ -26,7 +26,7 @@
 
 import { createRequire } from 'node:module'
 import { createHash } from 'node:crypto'
-import { check, fail, load, loadPinned } from './common.mjs'
+import { check, fail, load, loadPinned, vectorRecord } from './common.mjs'
 
 const require = createRequire(import.meta.url)
 import { readFileSync } from 'node:fs'
@@ -333,29 +333,14 @@ for (const s of specs) {
     }
   })
 
-  vectors.push({
-    name: s.name,
-    description: s.description,
-    chain: 'peerplays',
-    network: 'mainnet',
-    chain_id: CHAIN_ID_HEX,
-    address_prefix: PREFIX,
-    tags: s.tags,
-    required_authorities: s.required,
-    transaction: { ...unsigned, signatures },
-    serialized_hex: raw.toString('hex'),
-    digest_hex: digest.toString('hex'),
-    transaction_id: id,
-    signing_keys: keys.map((k) => k.record),
-    signatures,
-    canonical: true,
-    signature_checks: checks,
-    cross_checks: [
-      'bitsharesjs: serialization (TransactionBuilder), digest, transaction id, deterministic signature, recovery',
-      'peerplaysjs-lib: identical serialization, digest, transaction id and deterministic signature; recovery',
-      'bitsharesjs and peerplaysjs-lib: seed derivation, WIF and public key agree'
+  vectors.push(vectorRecord({
+    s, chain: 'peerplays', chainIdHex: CHAIN_ID_HEX, prefix: PREFIX, unsigned, raw, digest, id, keys, signatures, checks,
+    crossChecks: [
+        'bitsharesjs: serialization (TransactionBuilder), digest, transaction id, deterministic signature, recovery',
+        'peerplaysjs-lib: identical serialization, digest, transaction id and deterministic signature; recovery',
+        'bitsharesjs and peerplaysjs-lib: seed derivation, WIF and public key agree'
     ]
-  })
+  }))
 }
 
 const out = {

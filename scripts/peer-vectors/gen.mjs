@@ -23,7 +23,7 @@
 
 import { createRequire } from 'node:module'
 import { createHash } from 'node:crypto'
-import { check, fail, load, loadPinned } from './common.mjs'
+import { check, fail, load, loadPinned, vectorRecord } from './common.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -423,29 +423,14 @@ for (const s of specs) {
     }
   })
 
-  vectors.push({
-    name: s.name,
-    description: s.description,
-    chain: 'hive',
-    network: 'mainnet',
-    chain_id: CHAIN_ID_HEX,
-    address_prefix: PREFIX,
-    tags: s.tags,
-    required_authorities: s.required,
-    transaction: { ...unsigned, signatures },
-    serialized_hex: raw.toString('hex'),
-    digest_hex: digest.toString('hex'),
-    transaction_id: id,
-    signing_keys: keys.map((k) => k.record),
-    signatures,
-    canonical: true,
-    signature_checks: checks,
-    cross_checks: [
-      'dhive: serialization, digest, transaction id, signature, recovery',
-      'hive-tx: digest and transaction id over its own serialization agree (so the bytes agree)',
-      'hive-tx: key derivation / WIF / public key and signature recovery agree'
+  vectors.push(vectorRecord({
+    s, chain: 'hive', chainIdHex: CHAIN_ID_HEX, prefix: PREFIX, unsigned, raw, digest, id, keys, signatures, checks,
+    crossChecks: [
+        'dhive: serialization, digest, transaction id, signature, recovery',
+        'hive-tx: digest and transaction id over its own serialization agree (so the bytes agree)',
+        'hive-tx: key derivation / WIF / public key and signature recovery agree'
     ]
-  })
+  }))
 }
 
 const out = {
