@@ -32,8 +32,11 @@ const (
 // no transport error), every 200 broadcast must be on chain exactly once,
 // and the live heap after a GC must stay flat. It logs p50/p99 latencies
 // (BENCHMARKS.md has the figures).
+//
+// It does not run in parallel: the live heap is the whole process's, so
+// the package's other tests must be paused while it measures (Go holds
+// parallel tests until the sequential ones are done).
 func TestLoad(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, func(o *daemon.Options) { o.Limits = daemon.Limits{} }) // the defaults
 	toks := make([]string, loadDapps)
 	for i := range toks {
